@@ -1,0 +1,104 @@
+# LedgerLine: one non-recursive Makefile. Each module's module.mk adds its sources
+# to LIB_SRCS (the ledgerline library), BINS (programs) or UNIT_TESTS (cmocka suites).
+# Everything is built twice: build/ (release) and build/asan/ (ASan + UBSan, for tests).
+
+BUILD      ?= build
+CC         ?= gcc
+FUZZ_CC    ?= clang
+PKG_CONFIG ?= pkg-config
+V          ?= 0
+Q          := $(if $(filter 1,$(V)),,@)
+
+WARN       := -Wall -Wextra -Werror
+CFLAGS     ?= -O2 -g
+CPPFLAGS   += -std=c11 -D_GNU_SOURCE -MMD -MP $(addprefix -I,$(INCLUDE_DIRS))
+LIBCRYPTO  := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+CMOCKA     := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# ipsec-mb ships no .pc file; Debian puts it in the default paths.
+IPSECMB    := -lIPSec_MB
+LDLIBS_LIB := $(IPSECMB) -lpthread
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+
+INCLUDE_DIRS :=
+LIB_SRCS     :=
+BINS         :=
+UNIT_TESTS   :=
+FUZZERS      :=
+INTEGRATION  :=
+
+.PHONY: all test unit unit-asan integration fuzz fuzz-run bench deps clean demo
+all:
+
+include host/common/module.mk
+include host/crypto/module.mk
+include host/tools/module.mk
+include host/bench/module.mk
+include tests/unit/module.mk
+include tests/fuzz/module.mk
+include tests/integration/module.mk
+
+# variant_rules(name, dir, cflags): objects, the library and every program of a variant.
+define variant_rules
+$(2)/obj/%.o: %.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$<"
+	$$(Q)$$(CC) $$(CPPFLAGS) $(3) $$(WARN) -c $$< -o $$@
+
+$(2)/lib/libledgerline.a: $$(patsubst %.c,$(2)/obj/%.o,$$(LIB_SRCS))
+	@mkdir -p $$(@D)
+	@echo "  AR [$(1)] $$@"
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$(foreach b,$(BINS),
+$(2)/bin/$(b): $$(patsubst %.c,$(2)/obj/%.o,$$($(b)_SRCS)) $(2)/lib/libledgerline.a
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$($(b)_LDLIBS) $$(LDLIBS_LIB)
+)
+
+$(foreach t,$(UNIT_TESTS),
+$(2)/tests/$(t): $(2)/obj/tests/unit/$(t).o $(2)/lib/libledgerline.a
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(CMOCKA) $$(LIBCRYPTO) $$(LDLIBS_LIB)
+)
+
+-include $$(shell find $(2)/obj -name '*.d' 2>/dev/null)
+endef
+
+$(eval $(call variant_rules,rel,$(BUILD),$(CFLAGS)))
+$(eval $(call variant_rules,asan,$(BUILD)/asan,$(ASAN_FLAGS)))
+
+REL_BINS   := $(addprefix $(BUILD)/bin/,$(BINS))
+REL_TESTS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+ASAN_TESTS := $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
+ASAN_BINS  := $(addprefix $(BUILD)/asan/bin/,$(BINS))
+
+all: $(REL_BINS) $(REL_TESTS)
+
+deps:
+	@scripts/deps.sh
+
+# test: install what is missing, build, run every suite (release, then sanitized),
+# the integration scripts against both builds, and each fuzzer briefly.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(ASAN_TESTS) $(ASAN_BINS) fuzz
+	$(Q)scripts/run-tests.sh "$(BUILD)" "$(UNIT_TESTS)" "$(INTEGRATION)" "$(FUZZERS)"
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bin/llbench
+	$(Q)$(BUILD)/bin/llbench all
+
+# fuzz: libFuzzer targets, built with clang; the library sources go in directly.
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	@echo "  FUZZ $@"
+	$(Q)$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_FLAGS) $(WARN) -o $@ $^ $(LDLIBS_LIB)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,131 @@
+/* llbench: LedgerLine's benchmarks. Every figure is measured beside its baseline
+ * in the same run and printed with the ratio (`make bench` runs them all). */
+#include "llbench.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ll_err.h"
+#include "ll_time.h"
+
+double ll_bench_rate(const struct ll_bench_opts *o, void (*fn)(void *arg), void *arg,
+		     double items_per_call)
+{
+	double best = 0;
+	fn(arg);	/* warm caches and lazily made state */
+	for (int t = 0; t < o->trials; t++) {
+		uint64_t start = ll_time_mono_ns(), now;
+		uint64_t calls = 0;
+		do {
+			fn(arg);
+			calls++;
+			now = ll_time_mono_ns();
+		} while ((double)(now - start) < o->min_seconds * 1e9);
+		double rate = (double)calls * items_per_call * 1e9 / (double)(now - start);
+		if (rate > best)
+			best = rate;
+	}
+	return best;
+}
+
+void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const char *name,
+		     double value, const char *unit, const char *baseline,
+		     double baseline_value)
+{
+	double ratio = baseline && baseline_value > 0 ? value / baseline_value : 0;
+	if (o->json) {
+		printf("{\"suite\":\"%s\",\"case\":\"%s\",\"value\":%.4g,\"unit\":\"%s\"",
+		       suite, name, value, unit);
+		if (baseline)
+			printf(",\"baseline\":\"%s\",\"baseline_value\":%.4g,\"ratio\":%.3f",
+			       baseline, baseline_value, ratio);
+		printf("}\n");
+	} else if (baseline) {
+		printf("%-8s %-34s %12.4g %-9s vs %-18s %12.4g  x%.2f\n", suite, name, value,
+		       unit, baseline, baseline_value, ratio);
+	} else {
+		printf("%-8s %-34s %12.4g %s\n", suite, name, value, unit);
+	}
+	fflush(stdout);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(const struct ll_bench_opts *o);
+} suites[] = {
+	{ "hash", ll_bench_hash },
+	{ "merkle", ll_bench_merkle },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: llbench SUITE|all [--json] [--quick] [--seconds S]\n"
+		   "suites:");
+	for (size_t i = 0; i < LL_ARRAY_LEN(suites); i++)
+		fprintf(f, " %s", suites[i].name);
+	fprintf(f, "\n  --json      one JSON object per figure, one a line\n"
+		   "  --quick     short trials (a smoke run, figures are rough)\n"
+		   "  --seconds S minimum length of each of the 3 trials (default 0.3)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct ll_bench_opts o = { .min_seconds = 0.3, .trials = 3 };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "jqs:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'q':
+			o.min_seconds = 0.01;
+			o.trials = 1;
+			break;
+		case 's':
+			o.min_seconds = strtod(optarg, NULL);
+			if (!(o.min_seconds > 0 && o.min_seconds <= 60)) {
+				fprintf(stderr, "llbench: --seconds must be in (0, 60]\n");
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const char *want = argv[optind];
+	bool found = false;
+	for (size_t i = 0; i < LL_ARRAY_LEN(suites); i++) {
+		if (strcmp(want, "all") != 0 && strcmp(want, suites[i].name) != 0)
+			continue;
+		found = true;
+		int rc = suites[i].run(&o);
+		if (rc < 0) {
+			fprintf(stderr, "llbench: %s: %s\n", suites[i].name, ll_strerror(rc));
+			return 1;
+		}
+	}
+	if (!found) {
+		fprintf(stderr, "llbench: unknown suite '%s'\n", want);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}

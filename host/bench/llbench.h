@@ -1,0 +1,36 @@
+/* llbench's harness: run a case until it has been timed long enough, and print
+ * each figure beside its baseline as a table row or a JSON line. */
+#ifndef LL_BENCH_H
+#define LL_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ll_bench_opts {
+	bool json;
+	double min_seconds;	/* each trial runs at least this long */
+	int trials;		/* the best trial counts: noise only ever slows a run */
+};
+
+/*
+ * ll_bench_rate - calls fn(arg) until min_seconds have passed, `trials` times,
+ * and returns the best rate in items per second, where each call does
+ * items_per_call items.
+ */
+double ll_bench_rate(const struct ll_bench_opts *o, void (*fn)(void *arg), void *arg,
+		     double items_per_call);
+
+/*
+ * ll_bench_report - prints one figure; baseline may be NULL (no ratio). In JSON
+ * mode the line is {"suite":..,"case":..,"value":..,"unit":..,"baseline":..,
+ * "baseline_value":..,"ratio":..} as ../shared/DESIGN.md "Benchmarks" says.
+ */
+void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const char *name,
+		     double value, const char *unit, const char *baseline,
+		     double baseline_value);
+
+/* Suites. Each returns 0 or a negative errno. */
+int ll_bench_hash(const struct ll_bench_opts *o);
+int ll_bench_merkle(const struct ll_bench_opts *o);
+
+#endif /* LL_BENCH_H */

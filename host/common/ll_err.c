@@ -1,0 +1,21 @@
+/* Error text: strerror for negative errno codes, with the meanings LedgerLine
+ * gives to the codes it uses for its own conditions. */
+#include "ll_err.h"
+
+#include <errno.h>
+#include <string.h>
+
+const char *ll_strerror(int rc)
+{
+	switch (rc) {
+	case 0:
+		return "ok";
+	case -EBADMSG:
+		return "verification failed";
+	case -ENOTSUP:
+		return "not supported on this machine";
+	default:
+		/* strerror is thread-safe in glibc for known codes. */
+		return rc < 0 ? strerror(-rc) : "unknown positive code";
+	}
+}

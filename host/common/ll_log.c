@@ -1,0 +1,78 @@
+/* Logging: one formatted line per call, written with a single write(2) so that
+ * concurrent threads never interleave partial lines. */
+#include "ll_log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+/* -1 until first use; then read from LL_LOG_LEVEL or set by ll_log_set_level. */
+static int current_level = -1;
+
+int ll_log_level_parse(const char *name, enum ll_log_level *out)
+{
+	for (int i = 0; i <= LL_LOG_DEBUG; i++) {
+		if (name && strcmp(name, level_names[i]) == 0) {
+			*out = (enum ll_log_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void ll_log_set_level(enum ll_log_level level)
+{
+	current_level = level;
+}
+
+enum ll_log_level ll_log_get_level(void)
+{
+	if (current_level < 0) {
+		enum ll_log_level level = LL_LOG_INFO;
+		ll_log_level_parse(getenv("LL_LOG_LEVEL"), &level);
+		current_level = level;
+	}
+	return (enum ll_log_level)current_level;
+}
+
+void ll_log(enum ll_log_level level, const char *module, const char *fmt, ...)
+{
+	if (level > ll_log_get_level())
+		return;
+
+	char line[1024];
+	int len = snprintf(line, sizeof line, "%s %s: ", level_names[level], module);
+	va_list ap;
+	va_start(ap, fmt);
+	int body = vsnprintf(line + len, sizeof line - (size_t)len, fmt, ap);
+	va_end(ap);
+	len = body < 0 ? len : len + body;
+	if (len > (int)sizeof line - 2)
+		len = (int)sizeof line - 2;	/* truncated: keep the newline */
+	line[len++] = '\n';
+	ssize_t ignored = write(STDERR_FILENO, line, (size_t)len);
+	(void)ignored;
+}
+
+bool ll_log_ratelimit_allow(struct ll_log_ratelimit *rl, uint64_t now_ns,
+			    uint64_t *suppressed_out)
+{
+	if (now_ns - rl->window_start_ns >= rl->interval_ns) {
+		rl->window_start_ns = now_ns;
+		rl->printed = 0;
+	}
+	if (rl->printed >= rl->burst) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->printed++;
+	if (suppressed_out)
+		*suppressed_out = rl->suppressed;
+	rl->suppressed = 0;
+	return true;
+}

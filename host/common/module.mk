@@ -1,0 +1,4 @@
+# host/common: logging, errors, clocks.
+INCLUDE_DIRS += host/common
+LIB_SRCS += host/common/ll_log.c host/common/ll_err.c host/common/ll_time.c
+UNIT_TESTS += test_ll_common

@@ -1,0 +1,153 @@
+/* SM3 (GB/T 32905-2016): the portable compression function, the incremental API,
+ * and dispatch of the batch API to the SIMD multi-buffer kernels. */
+#include "ll_sm3.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ll_mb.h"
+
+static const uint32_t sm3_iv[8] = {
+	0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600,
+	0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e,
+};
+
+static inline uint32_t rol32(uint32_t x, unsigned n)
+{
+	n &= 31;
+	return n ? (x << n) | (x >> (32 - n)) : x;
+}
+
+static inline uint32_t p0(uint32_t x)
+{
+	return x ^ rol32(x, 9) ^ rol32(x, 17);
+}
+
+static inline uint32_t p1(uint32_t x)
+{
+	return x ^ rol32(x, 15) ^ rol32(x, 23);
+}
+
+void ll_sm3_blocks_portable(uint32_t state[8], const uint8_t *p, size_t nblocks)
+{
+	for (; nblocks > 0; nblocks--, p += 64) {
+		uint32_t w[68];
+		for (int j = 0; j < 16; j++)
+			w[j] = (uint32_t)p[4 * j] << 24 | (uint32_t)p[4 * j + 1] << 16 |
+			       (uint32_t)p[4 * j + 2] << 8 | p[4 * j + 3];
+		for (int j = 16; j < 68; j++)
+			w[j] = p1(w[j - 16] ^ w[j - 9] ^ rol32(w[j - 3], 15)) ^
+			       rol32(w[j - 13], 7) ^ w[j - 6];
+
+		uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+		uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+		for (int j = 0; j < 64; j++) {
+			uint32_t t = j < 16 ? 0x79cc4519 : 0x7a879d8a;
+			uint32_t a12 = rol32(a, 12);
+			uint32_t ss1 = rol32(a12 + e + rol32(t, (unsigned)j), 7);
+			uint32_t ss2 = ss1 ^ a12;
+			uint32_t ff = j < 16 ? a ^ b ^ c : (a & b) | (a & c) | (b & c);
+			uint32_t gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
+			uint32_t tt1 = ff + d + ss2 + (w[j] ^ w[j + 4]);
+			uint32_t tt2 = gg + h + ss1 + w[j];
+			d = c;
+			c = rol32(b, 9);
+			b = a;
+			a = tt1;
+			h = g;
+			g = rol32(f, 19);
+			f = e;
+			e = p0(tt2);
+		}
+		state[0] ^= a;
+		state[1] ^= b;
+		state[2] ^= c;
+		state[3] ^= d;
+		state[4] ^= e;
+		state[5] ^= f;
+		state[6] ^= g;
+		state[7] ^= h;
+	}
+}
+
+void ll_sm3_init(ll_sm3_ctx_t *ctx)
+{
+	ll_md_init(&ctx->md, sm3_iv);
+}
+
+void ll_sm3_update(ll_sm3_ctx_t *ctx, const void *data, size_t len)
+{
+	ll_md_update(&ctx->md, ll_sm3_blocks_portable, data, len);
+}
+
+void ll_sm3_final(ll_sm3_ctx_t *ctx, uint8_t out[LL_SM3_DIGEST_BYTES])
+{
+	ll_md_final(&ctx->md, ll_sm3_blocks_portable, out);
+}
+
+void ll_sm3(const void *data, size_t len, uint8_t out[LL_SM3_DIGEST_BYTES])
+{
+	ll_sm3_ctx_t ctx;
+	ll_sm3_init(&ctx);
+	ll_sm3_update(&ctx, data, len);
+	ll_sm3_final(&ctx, out);
+}
+
+/* The portable path as a one-lane kernel, so every path shares ll_mb.c. */
+static void portable_lane_init(void *state, unsigned lane)
+{
+	(void)lane;
+	memcpy(state, sm3_iv, sizeof sm3_iv);
+}
+
+static void portable_compress(void *state, const uint8_t *const blocks[])
+{
+	ll_sm3_blocks_portable(state, blocks[0], 1);
+}
+
+static void portable_lane_digest(const void *state, unsigned lane, uint8_t out[32])
+{
+	(void)lane;
+	ll_store_be_words(state, out);
+}
+
+const struct ll_mb_ops ll_sm3_mb_portable = {
+	.name = "sm3-portable",
+	.lanes = 1,
+	.lane_init = portable_lane_init,
+	.compress = portable_compress,
+	.lane_digest = portable_lane_digest,
+};
+
+static int sm3_prefixed(enum ll_hash_impl impl, uint8_t prefix, const uint8_t *data,
+			const uint32_t *offsets, uint32_t stride, uint32_t n, uint8_t *out)
+{
+	if (impl == LL_HASH_IMPL_AUTO)
+		impl = ll_hash_impl_best(LL_HASH_SM3);
+	int rc = ll_hash_impl_available(LL_HASH_SM3, impl);
+	if (rc < 0)
+		return rc;
+	const struct ll_mb_ops *ops = &ll_sm3_mb_portable;
+	if (impl == LL_HASH_IMPL_AVX512)
+		ops = &ll_sm3_mb_avx512;
+	else if (impl == LL_HASH_IMPL_AVX2)
+		ops = &ll_sm3_mb_avx2;
+	ll_mb_hash_prefixed(ops, prefix, data, offsets, stride, n, out);
+	return 0;
+}
+
+int ll_sm3_leaves(enum ll_hash_impl impl, const uint32_t *offsets, uint32_t n,
+		  const uint8_t *data, uint8_t *out)
+{
+	int rc = ll_mb_check_offsets(offsets, n);
+	if (rc < 0)
+		return rc;
+	return sm3_prefixed(impl, LL_HASH_LEAF_PREFIX, data, offsets, 0, n, out);
+}
+
+int ll_sm3_nodes(enum ll_hash_impl impl, const uint8_t *children, uint32_t n,
+		 uint8_t *out)
+{
+	return sm3_prefixed(impl, LL_HASH_NODE_PREFIX, children, NULL,
+			    2 * LL_SM3_DIGEST_BYTES, n, out);
+}

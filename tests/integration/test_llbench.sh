@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# llbench smoke run: every suite runs in --quick mode and prints one well-formed
+# JSON figure a line, as ../shared/DESIGN.md "Benchmarks" specifies. Not a timing test.
+# usage: tests/integration/test_llbench.sh BINDIR
+set -uo pipefail
+bin=${1:-build/bin}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+passed=0
+failed=0
+check() { # check NAME COMMAND...
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		echo "ok - $name"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $name"
+		failed=$((failed + 1))
+	fi
+}
+
+check "llbench all --quick --json exits 0" bash -c "'$bin/llbench' all --quick --json > '$out'"
+check "every line is a figure with the design's fields" \
+	jq -e -s 'length > 0 and all(.[]; (.suite|type=="string") and (.case|type=="string")
+		and (.value|type=="number") and .value > 0 and (.unit|type=="string")
+		and ((has("baseline") | not) or ((.baseline_value|type=="number") and (.ratio|type=="number"))))' "$out"
+check "hash suite has sm3 batch 256B vs openssl-evp" \
+	jq -e -s 'any(.[]; .case=="sm3/batch/256B" and .baseline=="openssl-evp")' "$out"
+check "hash suite has sha256 batch 256B vs ipsec-mb" \
+	jq -e -s 'any(.[]; .case=="sha256/batch/256B" and .baseline=="ipsec-mb")' "$out"
+check "merkle suite has the 65536-leaf internal-node ratio" \
+	jq -e -s 'any(.[]; .case=="sm3/internal-nodes/65536" and .baseline=="leaf-hashing-256B")' "$out"
+check "unknown suite exits 2" bash -c "'$bin/llbench' nosuch; [ \$? -eq 2 ]"
+check "bad --seconds exits 2" bash -c "'$bin/llbench' hash --seconds -1; [ \$? -eq 2 ]"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,147 @@
+/* Helpers shared by the unit suites: vector files, hex, random bytes, and the
+ * cross-check of every hash implementation against OpenSSL. Test code only. */
+#ifndef LL_TEST_UTIL_H
+#define LL_TEST_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "ll_hash.h"
+
+/* Opens tests/vectors/<name> (or $LL_VECTORS/<name>); fails the test if absent. */
+static inline FILE *test_open_vector(const char *name)
+{
+	const char *dir = getenv("LL_VECTORS");
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/vectors", name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open vector file %s: %s", path, strerror(errno));
+	return f;
+}
+
+/* Decodes hex (even length, no spaces) into out; returns the byte count or -1. */
+static inline long test_hex_decode(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t len = strlen(hex);
+	if (len % 2 || len / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (long)(len / 2);
+}
+
+/* xorshift64*: reproducible pseudo-random test data from a fixed seed. */
+static inline uint64_t test_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static inline void test_fill_random(uint64_t *seed, uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(test_rand(seed) >> 56);
+}
+
+/* OpenSSL's digest of prefix || data: the independent reference. */
+static inline void test_openssl_prefixed(enum ll_hash_alg alg, int prefix,
+					 const uint8_t *data, size_t len, uint8_t *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestInit_ex(ctx, alg == LL_HASH_SM3 ? EVP_sm3() : EVP_sha256(),
+					   NULL), 1);
+	if (prefix >= 0) {
+		uint8_t p = (uint8_t)prefix;
+		assert_int_equal(EVP_DigestUpdate(ctx, &p, 1), 1);
+	}
+	assert_int_equal(EVP_DigestUpdate(ctx, data, len), 1);
+	unsigned outlen = 0;
+	assert_int_equal(EVP_DigestFinal_ex(ctx, out, &outlen), 1);
+	assert_int_equal(outlen, LL_HASH_DIGEST_BYTES);
+	EVP_MD_CTX_free(ctx);
+}
+
+/*
+ * Every implementation of `alg` available here, against OpenSSL: one batch of
+ * records of every length 0..max_len in a shuffled order (so lanes finish at
+ * different blocks), as leaves and as interior nodes. Returns how many
+ * implementations ran, so the caller can insist the fast ones did.
+ */
+static inline int test_all_impls_match_openssl(enum ll_hash_alg alg, uint32_t max_len)
+{
+	uint32_t n = max_len + 1;
+	uint64_t seed = 0x1edce11e + alg;
+	uint32_t *lens = malloc(n * sizeof *lens);
+	uint32_t *offsets = malloc((n + 1) * sizeof *offsets);
+	assert_non_null(lens);
+	assert_non_null(offsets);
+	for (uint32_t i = 0; i < n; i++)
+		lens[i] = i;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(test_rand(&seed) % (i + 1)), t = lens[i];
+		lens[i] = lens[j];
+		lens[j] = t;
+	}
+	offsets[0] = 0;
+	for (uint32_t i = 0; i < n; i++)
+		offsets[i + 1] = offsets[i] + lens[i];
+	uint8_t *data = malloc(offsets[n] + 1);
+	uint8_t *want = malloc((size_t)n * 32), *got = malloc((size_t)n * 32);
+	assert_non_null(data);
+	assert_non_null(want);
+	assert_non_null(got);
+	test_fill_random(&seed, data, offsets[n] + 1);
+	for (uint32_t i = 0; i < n; i++)
+		test_openssl_prefixed(alg, LL_HASH_LEAF_PREFIX, data + offsets[i], lens[i],
+				      want + (size_t)i * 32);
+
+	/* interior nodes: children are the leaf digests, pairwise */
+	uint32_t nodes = n / 2;
+	uint8_t *want_nodes = malloc((size_t)nodes * 32), *got_nodes = malloc((size_t)nodes * 32);
+	assert_non_null(want_nodes);
+	assert_non_null(got_nodes);
+	for (uint32_t i = 0; i < nodes; i++)
+		test_openssl_prefixed(alg, LL_HASH_NODE_PREFIX, want + (size_t)i * 64, 64,
+				      want_nodes + (size_t)i * 32);
+
+	int ran = 0;
+	for (int impl = LL_HASH_IMPL_AUTO; impl < LL_HASH_IMPL_COUNT; impl++) {
+		int rc = ll_hash_leaves(alg, impl, offsets, n, data, got);
+		if (rc == -ENOTSUP)
+			continue;
+		assert_int_equal(rc, 0);
+		if (memcmp(got, want, (size_t)n * 32) != 0)
+			fail_msg("%s leaves on %s differ from OpenSSL", ll_hash_alg_name(alg),
+				 ll_hash_impl_name(impl));
+		assert_int_equal(ll_hash_nodes(alg, impl, want, nodes, got_nodes), 0);
+		if (memcmp(got_nodes, want_nodes, (size_t)nodes * 32) != 0)
+			fail_msg("%s nodes on %s differ from OpenSSL", ll_hash_alg_name(alg),
+				 ll_hash_impl_name(impl));
+		ran++;
+	}
+	free(want_nodes);
+	free(got_nodes);
+	free(data);
+	free(want);
+	free(got);
+	free(lens);
+	free(offsets);
+	return ran;
+}
+
+#endif /* LL_TEST_UTIL_H */
