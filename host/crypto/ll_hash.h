@@ -35,8 +35,8 @@ enum ll_hash_impl {
 	LL_HASH_IMPL_PORTABLE,	/* plain C, any CPU */
 	LL_HASH_IMPL_SHANI,	/* SHA-256: x86 SHA extensions, two messages interleaved */
 	LL_HASH_IMPL_IPSECMB,	/* SHA-256: Intel ipsec-mb multi-buffer manager */
-	LL_HASH_IMPL_AVX2,	/* SM3: 8 lanes */
-	LL_HASH_IMPL_AVX512,	/* SM3: 16 lanes */
+	LL_HASH_IMPL_AVX2,	/* 8 lanes of AVX2 */
+	LL_HASH_IMPL_AVX512,	/* 16 lanes of AVX-512 (F, VL, BW) */
 	LL_HASH_IMPL_COUNT
 };
 

@@ -165,3 +165,19 @@ int ll_mb_check_offsets(const uint32_t *offsets, uint32_t n)
 			return -EINVAL;
 	return 0;
 }
+
+void ll_mb_transposed_init(void *state, unsigned lanes, unsigned lane, const uint32_t iv[8])
+{
+	uint32_t *words = state;
+	for (unsigned i = 0; i < 8; i++)
+		words[i * lanes + lane] = iv[i];
+}
+
+void ll_mb_transposed_digest(const void *state, unsigned lanes, unsigned lane, uint8_t out[32])
+{
+	const uint32_t *words = state;
+	uint32_t lane_words[8];
+	for (unsigned i = 0; i < 8; i++)
+		lane_words[i] = words[i * lanes + lane];
+	ll_store_be_words(lane_words, out);
+}

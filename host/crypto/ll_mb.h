@@ -47,6 +47,18 @@ void ll_mb_hash_prefixed(const struct ll_mb_ops *ops, uint8_t prefix,
 /* A block function: state in host word order, p at nblocks * 64 bytes. */
 typedef void ll_blocks_fn(uint32_t state[8], const uint8_t *p, size_t nblocks);
 
+/* Constants shared by every implementation (defined in ll_sha256.c, ll_sm3.c). */
+extern const uint32_t ll_sha256_k[64];	/* 64-byte aligned */
+extern const uint32_t ll_sha256_iv[8];
+extern const uint32_t ll_sm3_iv[8];
+
+/*
+ * The lane_init and lane_digest of every SIMD kernel, whose state is transposed:
+ * word i of lane l at state[i * lanes + l].
+ */
+void ll_mb_transposed_init(void *state, unsigned lanes, unsigned lane, const uint32_t iv[8]);
+void ll_mb_transposed_digest(const void *state, unsigned lanes, unsigned lane, uint8_t out[32]);
+
 /* Single-buffer block functions. */
 ll_blocks_fn ll_sha256_blocks_portable;
 ll_blocks_fn ll_sha256_blocks_shani;
@@ -82,6 +94,8 @@ int ll_sha256_prefixed_ipsecmb(uint8_t prefix, const uint8_t *data,
 extern const struct ll_mb_ops ll_sha256_mb_portable;	/* 1 lane */
 extern const struct ll_mb_ops ll_sm3_mb_portable;	/* 1 lane */
 extern const struct ll_mb_ops ll_sha256_mb_shani;	/* 2 lanes, SHA-NI */
+extern const struct ll_mb_ops ll_sha256_mb_avx2;	/* 8 lanes */
+extern const struct ll_mb_ops ll_sha256_mb_avx512;	/* 16 lanes */
 extern const struct ll_mb_ops ll_sm3_mb_avx2;		/* 8 lanes */
 extern const struct ll_mb_ops ll_sm3_mb_avx512;		/* 16 lanes */
 

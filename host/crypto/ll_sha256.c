@@ -7,7 +7,8 @@
 
 #include "ll_mb.h"
 
-static const uint32_t sha256_k[64] = {
+/* FIPS 180-4 4.2.2; aligned for the SHA-NI and SIMD kernels' vector loads. */
+const uint32_t ll_sha256_k[64] __attribute__((aligned(64))) = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
 	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
 	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -21,7 +22,7 @@ static const uint32_t sha256_k[64] = {
 	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static const uint32_t sha256_iv[8] = {
+const uint32_t ll_sha256_iv[8] = {
 	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
@@ -52,7 +53,7 @@ void ll_sha256_blocks_portable(uint32_t state[8], const uint8_t *p, size_t nbloc
 		for (int t = 0; t < 64; t++) {
 			uint32_t s1 = ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25);
 			uint32_t ch = (e & f) ^ (~e & g);
-			uint32_t t1 = h + s1 + ch + sha256_k[t] + w[t];
+			uint32_t t1 = h + s1 + ch + ll_sha256_k[t] + w[t];
 			uint32_t s0 = ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22);
 			uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
 			h = g;
@@ -86,7 +87,7 @@ static void sha256_blocks(uint32_t state[8], const uint8_t *p, size_t nblocks)
 
 void ll_sha256_init(ll_sha256_ctx_t *ctx)
 {
-	ll_md_init(&ctx->md, sha256_iv);
+	ll_md_init(&ctx->md, ll_sha256_iv);
 }
 
 void ll_sha256_update(ll_sha256_ctx_t *ctx, const void *data, size_t len)
@@ -111,7 +112,7 @@ void ll_sha256(const void *data, size_t len, uint8_t out[LL_SHA256_DIGEST_BYTES]
 static void portable_lane_init(void *state, unsigned lane)
 {
 	(void)lane;
-	memcpy(state, sha256_iv, sizeof sha256_iv);
+	memcpy(state, ll_sha256_iv, sizeof ll_sha256_iv);
 }
 
 static void portable_compress(void *state, const uint8_t *const blocks[])
@@ -146,6 +147,12 @@ static int sha256_prefixed(enum ll_hash_impl impl, uint8_t prefix,
 	switch (impl) {
 	case LL_HASH_IMPL_SHANI:
 		ll_mb_hash_prefixed(&ll_sha256_mb_shani, prefix, data, offsets, stride, n, out);
+		return 0;
+	case LL_HASH_IMPL_AVX2:
+		ll_mb_hash_prefixed(&ll_sha256_mb_avx2, prefix, data, offsets, stride, n, out);
+		return 0;
+	case LL_HASH_IMPL_AVX512:
+		ll_mb_hash_prefixed(&ll_sha256_mb_avx512, prefix, data, offsets, stride, n, out);
 		return 0;
 	case LL_HASH_IMPL_IPSECMB:
 		return ll_sha256_prefixed_ipsecmb(prefix, data, offsets, stride, n, out);

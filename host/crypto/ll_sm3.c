@@ -7,9 +7,21 @@
 
 #include "ll_mb.h"
 
-static const uint32_t sm3_iv[8] = {
+const uint32_t ll_sm3_iv[8] = {
 	0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600,
 	0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e,
+};
+
+/* T_j <<< (j mod 32), the round constants as the rounds use them. */
+static const uint32_t sm3_t_rotated[64] = {
+#define T4(t, j) (((t) << ((j) % 32)) | ((t) >> ((32 - (j) % 32) % 32)))
+#define ROW(t, j) T4(t, j), T4(t, (j) + 1), T4(t, (j) + 2), T4(t, (j) + 3)
+	ROW(0x79cc4519u, 0), ROW(0x79cc4519u, 4), ROW(0x79cc4519u, 8), ROW(0x79cc4519u, 12),
+	ROW(0x7a879d8au, 16), ROW(0x7a879d8au, 20), ROW(0x7a879d8au, 24), ROW(0x7a879d8au, 28),
+	ROW(0x7a879d8au, 32), ROW(0x7a879d8au, 36), ROW(0x7a879d8au, 40), ROW(0x7a879d8au, 44),
+	ROW(0x7a879d8au, 48), ROW(0x7a879d8au, 52), ROW(0x7a879d8au, 56), ROW(0x7a879d8au, 60),
+#undef ROW
+#undef T4
 };
 
 static inline uint32_t rol32(uint32_t x, unsigned n)
@@ -28,6 +40,25 @@ static inline uint32_t p1(uint32_t x)
 	return x ^ rol32(x, 15) ^ rol32(x, 23);
 }
 
+#define FF0(x, y, z) ((x) ^ (y) ^ (z))
+#define GG0(x, y, z) ((x) ^ (y) ^ (z))
+#define FF1(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
+#define GG1(x, y, z) (((x) & (y)) | (~(x) & (z)))
+
+/*
+ * One round, written in place: D becomes TT1 (the new A), H becomes P0(TT2) (the
+ * new E), B and F rotate; the caller renames the registers for the next round.
+ */
+#define SM3_ROUND(j, A, B, C, D, E, F, G, H, FF, GG)                       \
+	do {                                                               \
+		uint32_t a12 = rol32(A, 12);                               \
+		uint32_t ss1 = rol32(a12 + E + sm3_t_rotated[j], 7);       \
+		D += FF(A, B, C) + (ss1 ^ a12) + (w[j] ^ w[(j) + 4]);       \
+		H = p0(GG(E, F, G) + H + ss1 + w[j]);                       \
+		B = rol32(B, 9);                                           \
+		F = rol32(F, 19);                                          \
+	} while (0)
+
 void ll_sm3_blocks_portable(uint32_t state[8], const uint8_t *p, size_t nblocks)
 {
 	for (; nblocks > 0; nblocks--, p += 64) {
@@ -41,23 +72,18 @@ void ll_sm3_blocks_portable(uint32_t state[8], const uint8_t *p, size_t nblocks)
 
 		uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
 		uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-		for (int j = 0; j < 64; j++) {
-			uint32_t t = j < 16 ? 0x79cc4519 : 0x7a879d8a;
-			uint32_t a12 = rol32(a, 12);
-			uint32_t ss1 = rol32(a12 + e + rol32(t, (unsigned)j), 7);
-			uint32_t ss2 = ss1 ^ a12;
-			uint32_t ff = j < 16 ? a ^ b ^ c : (a & b) | (a & c) | (b & c);
-			uint32_t gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
-			uint32_t tt1 = ff + d + ss2 + (w[j] ^ w[j + 4]);
-			uint32_t tt2 = gg + h + ss1 + w[j];
-			d = c;
-			c = rol32(b, 9);
-			b = a;
-			a = tt1;
-			h = g;
-			g = rol32(f, 19);
-			f = e;
-			e = p0(tt2);
+		/* Four rounds per step with the variables renamed instead of moved. */
+		for (int j = 0; j < 16; j += 4) {
+			SM3_ROUND(j, a, b, c, d, e, f, g, h, FF0, GG0);
+			SM3_ROUND(j + 1, d, a, b, c, h, e, f, g, FF0, GG0);
+			SM3_ROUND(j + 2, c, d, a, b, g, h, e, f, FF0, GG0);
+			SM3_ROUND(j + 3, b, c, d, a, f, g, h, e, FF0, GG0);
+		}
+		for (int j = 16; j < 64; j += 4) {
+			SM3_ROUND(j, a, b, c, d, e, f, g, h, FF1, GG1);
+			SM3_ROUND(j + 1, d, a, b, c, h, e, f, g, FF1, GG1);
+			SM3_ROUND(j + 2, c, d, a, b, g, h, e, f, FF1, GG1);
+			SM3_ROUND(j + 3, b, c, d, a, f, g, h, e, FF1, GG1);
 		}
 		state[0] ^= a;
 		state[1] ^= b;
@@ -72,7 +98,7 @@ void ll_sm3_blocks_portable(uint32_t state[8], const uint8_t *p, size_t nblocks)
 
 void ll_sm3_init(ll_sm3_ctx_t *ctx)
 {
-	ll_md_init(&ctx->md, sm3_iv);
+	ll_md_init(&ctx->md, ll_sm3_iv);
 }
 
 void ll_sm3_update(ll_sm3_ctx_t *ctx, const void *data, size_t len)
@@ -97,7 +123,7 @@ void ll_sm3(const void *data, size_t len, uint8_t out[LL_SM3_DIGEST_BYTES])
 static void portable_lane_init(void *state, unsigned lane)
 {
 	(void)lane;
-	memcpy(state, sm3_iv, sizeof sm3_iv);
+	memcpy(state, ll_sm3_iv, sizeof ll_sm3_iv);
 }
 
 static void portable_compress(void *state, const uint8_t *const blocks[])

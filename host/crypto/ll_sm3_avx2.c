@@ -1,18 +1,14 @@
 /* SM3 (GB/T 32905-2016) multi-buffer kernel: eight messages at once, one per 32-bit
  * lane of an AVX2 register. Built without -m flags; the driver calls it only if cpuid has AVX2. */
 #include "ll_mb.h"
+#include "ll_mb_simd.h"
 
 #include <immintrin.h>
 #include <stdint.h>
 
 #define LANES 8
 
-#define TARGET __attribute__((target("avx2")))
-
-static const uint32_t sm3_iv[8] = {
-	0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600,
-	0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e,
-};
+#define TARGET LL_MB_AVX2_TARGET
 
 /*
  * T_j <<< (j mod 32), rotated here so a round only adds a constant, and stored
@@ -56,13 +52,6 @@ static inline TARGET __m256i rol8(__m256i x)
 {
 	const __m256i m = _mm256_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
 					   3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
-	return _mm256_shuffle_epi8(x, m);
-}
-
-static inline TARGET __m256i bswap32(__m256i x)
-{
-	const __m256i m = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
-					   3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
 	return _mm256_shuffle_epi8(x, m);
 }
 
@@ -167,34 +156,6 @@ static inline TARGET __m256i p1(__m256i x)
 		ROUND(ff2, gg2, B, C, D, A, F, G, H, E, (j) + 15, w15, w3);		\
 	} while (0)
 
-static inline TARGET __m256i load_pair(const uint8_t *lo, const uint8_t *hi)
-{
-	__m128i l = _mm_loadu_si128((const __m128i *)lo);
-	__m128i h = _mm_loadu_si128((const __m128i *)hi);
-	return _mm256_inserti128_si256(_mm256_castsi128_si256(l), h, 1);
-}
-
-/*
- * Message words off/4 .. off/4+3 of all eight blocks, one vector per word.
- * Pairing lane l with lane l+4 in the two 128-bit halves at load time leaves
- * only a 4x4 transpose per half, which unpacks do without any cross-lane shuffle.
- */
-#define LOAD4(off, x0, x1, x2, x3)							\
-	do {										\
-		__m256i t0 = bswap32(load_pair(blocks[0] + (off), blocks[4] + (off)));	\
-		__m256i t1 = bswap32(load_pair(blocks[1] + (off), blocks[5] + (off)));	\
-		__m256i t2 = bswap32(load_pair(blocks[2] + (off), blocks[6] + (off)));	\
-		__m256i t3 = bswap32(load_pair(blocks[3] + (off), blocks[7] + (off)));	\
-		__m256i u0 = _mm256_unpacklo_epi32(t0, t1);				\
-		__m256i u1 = _mm256_unpackhi_epi32(t0, t1);				\
-		__m256i u2 = _mm256_unpacklo_epi32(t2, t3);				\
-		__m256i u3 = _mm256_unpackhi_epi32(t2, t3);				\
-		x0 = _mm256_unpacklo_epi64(u0, u2);					\
-		x1 = _mm256_unpackhi_epi64(u0, u2);					\
-		x2 = _mm256_unpacklo_epi64(u1, u3);					\
-		x3 = _mm256_unpackhi_epi64(u1, u3);					\
-	} while (0)
-
 static TARGET void sm3_compress_x8(void *state, const uint8_t *const blocks[])
 {
 	__m256i *st = state;
@@ -212,10 +173,10 @@ static TARGET void sm3_compress_x8(void *state, const uint8_t *const blocks[])
 	/* Hidden from the optimiser, so each K stays a memory operand of its add
 	 * rather than being rebuilt from an immediate with two extra ops. */
 	PIN_PTR(k);
-	LOAD4(0, w0, w1, w2, w3);
-	LOAD4(16, w4, w5, w6, w7);
-	LOAD4(32, w8, w9, w10, w11);
-	LOAD4(48, w12, w13, w14, w15);
+	LL_MB8_LOAD4(blocks, 0, w0, w1, w2, w3);
+	LL_MB8_LOAD4(blocks, 16, w4, w5, w6, w7);
+	LL_MB8_LOAD4(blocks, 32, w8, w9, w10, w11);
+	LL_MB8_LOAD4(blocks, 48, w12, w13, w14, w15);
 
 	/* Rounds 0-11 read W[0..15] only; 12-15 start the rolling expansion. */
 	ROUND(ff1, gg1, A, B, C, D, E, F, G, H, 0, w0, w4);
@@ -255,23 +216,12 @@ static TARGET void sm3_compress_x8(void *state, const uint8_t *const blocks[])
 
 static void sm3_lane_init(void *state, unsigned lane)
 {
-	uint32_t *st = state;
-
-	for (unsigned i = 0; i < 8; i++)
-		st[i * LANES + lane] = sm3_iv[i];
+	ll_mb_transposed_init(state, LANES, lane, ll_sm3_iv);
 }
 
 static void sm3_lane_digest(const void *state, unsigned lane, uint8_t out[32])
 {
-	const uint32_t *st = state;
-
-	for (unsigned i = 0; i < 8; i++) {
-		uint32_t v = st[i * LANES + lane];
-		out[4 * i + 0] = (uint8_t)(v >> 24);
-		out[4 * i + 1] = (uint8_t)(v >> 16);
-		out[4 * i + 2] = (uint8_t)(v >> 8);
-		out[4 * i + 3] = (uint8_t)v;
-	}
+	ll_mb_transposed_digest(state, LANES, lane, out);
 }
 
 const struct ll_mb_ops ll_sm3_mb_avx2 = {

@@ -4,7 +4,8 @@
 INCLUDE_DIRS += host/crypto
 LIB_SRCS += host/crypto/ll_hash.c host/crypto/ll_mb.c \
 	    host/crypto/ll_sha256.c host/crypto/ll_sha256_shani.c \
-	    host/crypto/ll_sha256_ipsecmb.c \
+	    host/crypto/ll_sha256_ipsecmb.c host/crypto/ll_sha256_avx2.c \
+	    host/crypto/ll_sha256_avx512.c \
 	    host/crypto/ll_sm3.c host/crypto/ll_sm3_avx2.c host/crypto/ll_sm3_avx512.c \
 	    host/crypto/ll_merkle.c
 UNIT_TESTS += test_ll_sha256 test_ll_sm3 test_ll_merkle

@@ -76,6 +76,16 @@ static inline void test_openssl_prefixed(enum ll_hash_alg alg, int prefix,
 	EVP_MD_CTX_free(ctx);
 }
 
+/* How many implementations (AUTO included) say they run here; at least 2. */
+static inline int test_available_impls(enum ll_hash_alg alg)
+{
+	int count = 0;
+	for (int impl = LL_HASH_IMPL_AUTO; impl < LL_HASH_IMPL_COUNT; impl++)
+		count += ll_hash_impl_available(alg, impl) == 0;
+	assert_true(count >= 2);
+	return count;
+}
+
 /*
  * Every implementation of `alg` available here, against OpenSSL: one batch of
  * records of every length 0..max_len in a shuffled order (so lanes finish at
@@ -142,6 +152,34 @@ static inline int test_all_impls_match_openssl(enum ll_hash_alg alg, uint32_t ma
 	free(lens);
 	free(offsets);
 	return ran;
+}
+
+/*
+ * Batches of 1..17 records of about 100 bytes on every implementation against
+ * the portable one: fewer records than lanes leaves lanes idle, and the results
+ * must not change.
+ */
+static inline void test_small_batches_match_portable(enum ll_hash_alg alg)
+{
+	uint64_t seed = 42;
+	uint8_t data[17 * 100];
+	uint32_t offsets[18];
+	uint8_t want[17 * 32], got[17 * 32];
+
+	test_fill_random(&seed, data, sizeof data);
+	for (uint32_t n = 1; n <= 17; n++) {
+		for (uint32_t i = 0; i <= n; i++)
+			offsets[i] = i * 100 - (i ? i % 3 : 0);
+		assert_int_equal(ll_hash_leaves(alg, LL_HASH_IMPL_PORTABLE, offsets, n, data, want), 0);
+		for (int impl = LL_HASH_IMPL_AUTO; impl < LL_HASH_IMPL_COUNT; impl++) {
+			if (ll_hash_impl_available(alg, impl) < 0)
+				continue;
+			assert_int_equal(ll_hash_leaves(alg, impl, offsets, n, data, got), 0);
+			if (memcmp(got, want, (size_t)n * 32) != 0)
+				fail_msg("%s on %s differs from portable for %u records",
+					 ll_hash_alg_name(alg), ll_hash_impl_name(impl), n);
+		}
+	}
 }
 
 #endif /* LL_TEST_UTIL_H */

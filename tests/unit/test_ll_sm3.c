@@ -58,8 +58,7 @@ static void test_sm3_leaves_all_impls_match_openssl(void **state)
 {
 	(void)state;
 	int ran = test_all_impls_match_openssl(LL_HASH_SM3, 4096);
-	int want = 2 + (ll_hash_impl_available(LL_HASH_SM3, LL_HASH_IMPL_AVX2) == 0) +
-		   (ll_hash_impl_available(LL_HASH_SM3, LL_HASH_IMPL_AVX512) == 0);
+	int want = test_available_impls(LL_HASH_SM3);
 	assert_int_equal(ran, want);
 }
 
@@ -67,23 +66,7 @@ static void test_sm3_leaves_all_impls_match_openssl(void **state)
 static void test_sm3_leaves_small_batches(void **state)
 {
 	(void)state;
-	uint64_t seed = 42;
-	uint8_t data[17 * 100];
-	uint32_t offsets[18];
-	uint8_t want[17 * 32], got[17 * 32];
-
-	test_fill_random(&seed, data, sizeof data);
-	for (uint32_t n = 1; n <= 17; n++) {
-		for (uint32_t i = 0; i <= n; i++)
-			offsets[i] = i * 100 - (i ? i % 3 : 0);
-		assert_int_equal(ll_sm3_leaves(LL_HASH_IMPL_PORTABLE, offsets, n, data, want), 0);
-		for (int impl = LL_HASH_IMPL_AVX2; impl <= LL_HASH_IMPL_AVX512; impl++) {
-			if (ll_hash_impl_available(LL_HASH_SM3, impl) < 0)
-				continue;
-			assert_int_equal(ll_sm3_leaves(impl, offsets, n, data, got), 0);
-			assert_memory_equal(got, want, (size_t)n * 32);
-		}
-	}
+	test_small_batches_match_portable(LL_HASH_SM3);
 }
 
 static void test_sm3_leaves_rejects_bad_offsets(void **state)
