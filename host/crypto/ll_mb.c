@@ -81,7 +81,7 @@ void ll_mb_hash_prefixed(const struct ll_mb_ops *ops, uint8_t prefix,
 			/* 1 prefix byte + 0x80 + 8 length bytes, rounded up to blocks */
 			ln->nblocks = (uint32_t)(((uint64_t)ln->rec_len + 1 + 72) / 64);
 			ln->out_index = next++;
-			ops->lane_init(state, l);
+			ops->lane_init(ops, state, l);
 			busy[l] = true;
 			busy_count++;
 		}
@@ -95,7 +95,7 @@ void ll_mb_hash_prefixed(const struct ll_mb_ops *ops, uint8_t prefix,
 		for (unsigned l = 0; l < lane_count; l++) {
 			if (!busy[l] || ++lanes[l].block < lanes[l].nblocks)
 				continue;
-			ops->lane_digest(state, l, out + (size_t)lanes[l].out_index * 32);
+			ops->lane_digest(ops, state, l, out + (size_t)lanes[l].out_index * 32);
 			busy[l] = false;
 			busy_count--;
 		}
@@ -166,18 +166,19 @@ int ll_mb_check_offsets(const uint32_t *offsets, uint32_t n)
 	return 0;
 }
 
-void ll_mb_transposed_init(void *state, unsigned lanes, unsigned lane, const uint32_t iv[8])
+void ll_mb_transposed_init(const struct ll_mb_ops *ops, void *state, unsigned lane)
 {
 	uint32_t *words = state;
 	for (unsigned i = 0; i < 8; i++)
-		words[i * lanes + lane] = iv[i];
+		words[i * ops->lanes + lane] = ops->iv[i];
 }
 
-void ll_mb_transposed_digest(const void *state, unsigned lanes, unsigned lane, uint8_t out[32])
+void ll_mb_transposed_digest(const struct ll_mb_ops *ops, const void *state, unsigned lane,
+			     uint8_t out[32])
 {
 	const uint32_t *words = state;
 	uint32_t lane_words[8];
 	for (unsigned i = 0; i < 8; i++)
-		lane_words[i] = words[i * lanes + lane];
+		lane_words[i] = words[i * ops->lanes + lane];
 	ll_store_be_words(lane_words, out);
 }

@@ -17,7 +17,7 @@
  * for SIMD: word i of lane l at state[i * lanes + l]); the driver touches it
  * only through lane_init and lane_digest.
  *
- * lane_init:   load the algorithm's IV into one lane.
+ * lane_init:   load ops->iv into one lane.
  * compress:    run one compression on every lane; blocks[l] points at 64 bytes
  *              (unaligned, read only). Idle lanes get a valid dummy block and
  *              their state is ignored.
@@ -26,9 +26,11 @@
 struct ll_mb_ops {
 	const char *name;
 	unsigned lanes;
-	void (*lane_init)(void *state, unsigned lane);
+	const uint32_t *iv;	/* the algorithm's 8 initial words */
+	void (*lane_init)(const struct ll_mb_ops *ops, void *state, unsigned lane);
 	void (*compress)(void *state, const uint8_t *const blocks[]);
-	void (*lane_digest)(const void *state, unsigned lane, uint8_t out[32]);
+	void (*lane_digest)(const struct ll_mb_ops *ops, const void *state, unsigned lane,
+			    uint8_t out[32]);
 };
 
 /* ll_mb_check_offsets - 0 when offsets[0..n] exist and never decrease, else -EINVAL. */
@@ -53,11 +55,12 @@ extern const uint32_t ll_sha256_iv[8];
 extern const uint32_t ll_sm3_iv[8];
 
 /*
- * The lane_init and lane_digest of every SIMD kernel, whose state is transposed:
- * word i of lane l at state[i * lanes + l].
+ * lane_init and lane_digest for every kernel whose state is transposed (word i
+ * of lane l at state[i * ops->lanes + l]), as the SIMD kernels keep it.
  */
-void ll_mb_transposed_init(void *state, unsigned lanes, unsigned lane, const uint32_t iv[8]);
-void ll_mb_transposed_digest(const void *state, unsigned lanes, unsigned lane, uint8_t out[32]);
+void ll_mb_transposed_init(const struct ll_mb_ops *ops, void *state, unsigned lane);
+void ll_mb_transposed_digest(const struct ll_mb_ops *ops, const void *state, unsigned lane,
+			     uint8_t out[32]);
 
 /* Single-buffer block functions. */
 ll_blocks_fn ll_sha256_blocks_portable;

@@ -108,30 +108,20 @@ void ll_sha256(const void *data, size_t len, uint8_t out[LL_SHA256_DIGEST_BYTES]
 	ll_sha256_final(&ctx, out);
 }
 
-/* The portable path as a one-lane kernel, so every path shares ll_mb.c. */
-static void portable_lane_init(void *state, unsigned lane)
-{
-	(void)lane;
-	memcpy(state, ll_sha256_iv, sizeof ll_sha256_iv);
-}
-
+/* The portable path as a one-lane kernel, so every path shares ll_mb.c (one
+ * lane of the transposed layout is the plain one). */
 static void portable_compress(void *state, const uint8_t *const blocks[])
 {
 	ll_sha256_blocks_portable(state, blocks[0], 1);
 }
 
-static void portable_lane_digest(const void *state, unsigned lane, uint8_t out[32])
-{
-	(void)lane;
-	ll_store_be_words(state, out);
-}
-
 const struct ll_mb_ops ll_sha256_mb_portable = {
 	.name = "sha256-portable",
 	.lanes = 1,
-	.lane_init = portable_lane_init,
+	.iv = ll_sha256_iv,
+	.lane_init = ll_mb_transposed_init,
 	.compress = portable_compress,
-	.lane_digest = portable_lane_digest,
+	.lane_digest = ll_mb_transposed_digest,
 };
 
 /* Runs a prefixed batch on `impl`; offsets already checked. */

@@ -166,20 +166,11 @@ static TARGET void sha256_compress_x8(void *state, const uint8_t *const blocks[]
 	_mm256_store_si256(&st[7], ADD(H, _mm256_load_si256(&st[7])));
 }
 
-static void sha256_lane_init(void *state, unsigned lane)
-{
-	ll_mb_transposed_init(state, LANES, lane, ll_sha256_iv);
-}
-
-static void sha256_lane_digest(const void *state, unsigned lane, uint8_t out[32])
-{
-	ll_mb_transposed_digest(state, LANES, lane, out);
-}
-
 const struct ll_mb_ops ll_sha256_mb_avx2 = {
 	.name = "sha256-avx2-x8",
 	.lanes = LANES,
-	.lane_init = sha256_lane_init,
+	.iv = ll_sha256_iv,
+	.lane_init = ll_mb_transposed_init,
 	.compress = sha256_compress_x8,
-	.lane_digest = sha256_lane_digest,
+	.lane_digest = ll_mb_transposed_digest,
 };

@@ -85,10 +85,10 @@ SHANI_TARGET void ll_sha256_blocks_shani(uint32_t state[8], const uint8_t *p, si
 }
 
 /* Two lanes: state is struct shani_state[2], kept in the instructions' order. */
-SHANI_TARGET static void x2_lane_init(void *state, unsigned lane)
+SHANI_TARGET static void x2_lane_init(const struct ll_mb_ops *ops, void *state, unsigned lane)
 {
 	struct shani_state *lanes = state;
-	lanes[lane] = shani_load(ll_sha256_iv);
+	lanes[lane] = shani_load(ops->iv);
 }
 
 SHANI_TARGET static void x2_compress(void *state, const uint8_t *const blocks[])
@@ -114,8 +114,10 @@ SHANI_TARGET static void x2_compress(void *state, const uint8_t *const blocks[])
 	lanes[1].cdgh = _mm_add_epi32(s1.cdgh, lanes[1].cdgh);
 }
 
-SHANI_TARGET static void x2_lane_digest(const void *state, unsigned lane, uint8_t out[32])
+SHANI_TARGET static void x2_lane_digest(const struct ll_mb_ops *ops, const void *state,
+					unsigned lane, uint8_t out[32])
 {
+	(void)ops;
 	const struct shani_state *lanes = state;
 	uint32_t words[8];
 	shani_store(lanes[lane], words);
@@ -125,6 +127,7 @@ SHANI_TARGET static void x2_lane_digest(const void *state, unsigned lane, uint8_
 const struct ll_mb_ops ll_sha256_mb_shani = {
 	.name = "sha256-shani-x2",
 	.lanes = 2,
+	.iv = ll_sha256_iv,
 	.lane_init = x2_lane_init,
 	.compress = x2_compress,
 	.lane_digest = x2_lane_digest,

@@ -119,30 +119,20 @@ void ll_sm3(const void *data, size_t len, uint8_t out[LL_SM3_DIGEST_BYTES])
 	ll_sm3_final(&ctx, out);
 }
 
-/* The portable path as a one-lane kernel, so every path shares ll_mb.c. */
-static void portable_lane_init(void *state, unsigned lane)
-{
-	(void)lane;
-	memcpy(state, ll_sm3_iv, sizeof ll_sm3_iv);
-}
-
+/* The portable path as a one-lane kernel, so every path shares ll_mb.c (one
+ * lane of the transposed layout is the plain one). */
 static void portable_compress(void *state, const uint8_t *const blocks[])
 {
 	ll_sm3_blocks_portable(state, blocks[0], 1);
 }
 
-static void portable_lane_digest(const void *state, unsigned lane, uint8_t out[32])
-{
-	(void)lane;
-	ll_store_be_words(state, out);
-}
-
 const struct ll_mb_ops ll_sm3_mb_portable = {
 	.name = "sm3-portable",
 	.lanes = 1,
-	.lane_init = portable_lane_init,
+	.iv = ll_sm3_iv,
+	.lane_init = ll_mb_transposed_init,
 	.compress = portable_compress,
-	.lane_digest = portable_lane_digest,
+	.lane_digest = ll_mb_transposed_digest,
 };
 
 static int sm3_prefixed(enum ll_hash_impl impl, uint8_t prefix, const uint8_t *data,

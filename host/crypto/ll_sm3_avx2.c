@@ -214,20 +214,11 @@ static TARGET void sm3_compress_x8(void *state, const uint8_t *const blocks[])
 	_mm256_store_si256(&st[7], XOR(H, _mm256_load_si256(&st[7])));
 }
 
-static void sm3_lane_init(void *state, unsigned lane)
-{
-	ll_mb_transposed_init(state, LANES, lane, ll_sm3_iv);
-}
-
-static void sm3_lane_digest(const void *state, unsigned lane, uint8_t out[32])
-{
-	ll_mb_transposed_digest(state, LANES, lane, out);
-}
-
 const struct ll_mb_ops ll_sm3_mb_avx2 = {
 	.name = "sm3-avx2-x8",
 	.lanes = LANES,
-	.lane_init = sm3_lane_init,
+	.iv = ll_sm3_iv,
+	.lane_init = ll_mb_transposed_init,
 	.compress = sm3_compress_x8,
-	.lane_digest = sm3_lane_digest,
+	.lane_digest = ll_mb_transposed_digest,
 };

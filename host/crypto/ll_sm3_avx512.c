@@ -188,20 +188,11 @@ static TARGET void sm3_compress_x16(void *state, const uint8_t *const blocks[])
 	_mm512_store_si512(&st[7], XOR(H, _mm512_load_si512(&st[7])));
 }
 
-static void sm3_lane_init(void *state, unsigned lane)
-{
-	ll_mb_transposed_init(state, LANES, lane, ll_sm3_iv);
-}
-
-static void sm3_lane_digest(const void *state, unsigned lane, uint8_t out[32])
-{
-	ll_mb_transposed_digest(state, LANES, lane, out);
-}
-
 const struct ll_mb_ops ll_sm3_mb_avx512 = {
 	.name = "sm3-avx512-x16",
 	.lanes = LANES,
-	.lane_init = sm3_lane_init,
+	.iv = ll_sm3_iv,
+	.lane_init = ll_mb_transposed_init,
 	.compress = sm3_compress_x16,
-	.lane_digest = sm3_lane_digest,
+	.lane_digest = ll_mb_transposed_digest,
 };
