@@ -88,6 +88,11 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all $(ASAN_TESTS) $(ASAN_BINS) fuzz
 	$(Q)scripts/run-tests.sh "$(BUILD)" "$(UNIT_TESTS)" "$(INTEGRATION)" "$(FUZZERS)"
 
+# demo: install, build, and run what exists end to end (scripts/demo.sh).
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bin/llmerkle $(BUILD)/bin/llbench
+	$(Q)scripts/demo.sh $(BUILD)/bin
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/bin/llbench
 	$(Q)$(BUILD)/bin/llbench all
