@@ -100,10 +100,12 @@ bench: deps
 # fuzz: libFuzzer targets, built with clang; the library sources go in directly.
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+# Headers are listed so that a changed contract rebuilds the fuzzers too.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard host/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZ $@"
-	$(Q)$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_FLAGS) $(WARN) -o $@ $^ $(LDLIBS_LIB)
+	$(Q)$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_FLAGS) $(WARN) -o $@ \
+		$(filter %.c,$^) $(LDLIBS_LIB)
 
 clean:
 	rm -rf $(BUILD)

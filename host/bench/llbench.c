@@ -91,13 +91,15 @@ int main(int argc, char **argv)
 			o.min_seconds = 0.01;
 			o.trials = 1;
 			break;
-		case 's':
-			o.min_seconds = strtod(optarg, NULL);
-			if (!(o.min_seconds > 0 && o.min_seconds <= 60)) {
-				fprintf(stderr, "llbench: --seconds must be in (0, 60]\n");
+		case 's': {
+			char *end;
+			o.min_seconds = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.min_seconds > 0 && o.min_seconds <= 60)) {
+				fprintf(stderr, "llbench: --seconds must be a number in (0, 60]\n");
 				return 2;
 			}
 			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

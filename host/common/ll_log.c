@@ -42,18 +42,23 @@ enum ll_log_level ll_log_get_level(void)
 
 void ll_log(enum ll_log_level level, const char *module, const char *fmt, ...)
 {
-	if (level > ll_log_get_level())
+	if (level < LL_LOG_ERROR || level > ll_log_get_level())
 		return;
 
+	/* A line longer than the buffer is cut, never overrun: keep room for '\n'. */
 	char line[1024];
-	int len = snprintf(line, sizeof line, "%s %s: ", level_names[level], module);
+	const int room = (int)sizeof line - 1;
+	int len = snprintf(line, (size_t)room, "%s %s: ", level_names[level], module);
+	if (len < 0 || len >= room)
+		len = room - 1;
 	va_list ap;
 	va_start(ap, fmt);
-	int body = vsnprintf(line + len, sizeof line - (size_t)len, fmt, ap);
+	int body = vsnprintf(line + len, (size_t)(room - len), fmt, ap);
 	va_end(ap);
-	len = body < 0 ? len : len + body;
-	if (len > (int)sizeof line - 2)
-		len = (int)sizeof line - 2;	/* truncated: keep the newline */
+	if (body > 0)
+		len += body;
+	if (len > room - 1)
+		len = room - 1;
 	line[len++] = '\n';
 	ssize_t ignored = write(STDERR_FILENO, line, (size_t)len);
 	(void)ignored;

@@ -61,7 +61,8 @@ void ll_mb_hash_prefixed(const struct ll_mb_ops *ops, uint8_t prefix,
 			 const uint8_t *data, const uint32_t *offsets,
 			 uint32_t stride, uint32_t n, uint8_t *out)
 {
-	_Alignas(64) uint8_t state[LL_MB_STATE_BYTES];
+	/* zeroed: lanes that never get a record still feed the kernel defined data */
+	_Alignas(64) uint8_t state[LL_MB_STATE_BYTES] = { 0 };
 	struct lane lanes[LL_MB_MAX_LANES];
 	const uint8_t *blocks[LL_MB_MAX_LANES];
 	bool busy[LL_MB_MAX_LANES] = { false };
@@ -74,9 +75,10 @@ void ll_mb_hash_prefixed(const struct ll_mb_ops *ops, uint8_t prefix,
 			if (busy[l])
 				continue;
 			struct lane *ln = &lanes[l];
-			uint32_t begin = offsets ? offsets[next] : next * stride;
+			/* size_t: a strided batch may span more than 4 GiB */
+			size_t begin = offsets ? offsets[next] : (size_t)next * stride;
 			ln->rec = data + begin;
-			ln->rec_len = (offsets ? offsets[next + 1] : begin + stride) - begin;
+			ln->rec_len = offsets ? offsets[next + 1] - offsets[next] : stride;
 			ln->block = 0;
 			/* 1 prefix byte + 0x80 + 8 length bytes, rounded up to blocks */
 			ln->nblocks = (uint32_t)(((uint64_t)ln->rec_len + 1 + 72) / 64);
@@ -156,10 +158,13 @@ void ll_md_final(struct ll_md_state *md, ll_blocks_fn *blocks, uint8_t out[32])
 	ll_store_be_words(md->chain, out);
 }
 
-int ll_mb_check_offsets(const uint32_t *offsets, uint32_t n)
+int ll_mb_check_batch(const uint32_t *offsets, uint32_t n, const uint8_t *data,
+		      const uint8_t *out)
 {
-	if (!offsets)
+	if (n > 0 && (!data || !out))
 		return -EINVAL;
+	if (!offsets)
+		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (offsets[i + 1] < offsets[i])
 			return -EINVAL;

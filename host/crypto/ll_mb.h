@@ -33,8 +33,12 @@ struct ll_mb_ops {
 			    uint8_t out[32]);
 };
 
-/* ll_mb_check_offsets - 0 when offsets[0..n] exist and never decrease, else -EINVAL. */
-int ll_mb_check_offsets(const uint32_t *offsets, uint32_t n);
+/*
+ * ll_mb_check_batch - 0 when a batch's arguments can be hashed: offsets (when
+ * non-NULL) never decrease, and data and out exist whenever n > 0; else -EINVAL.
+ */
+int ll_mb_check_batch(const uint32_t *offsets, uint32_t n, const uint8_t *data,
+		      const uint8_t *out);
 
 /*
  * ll_mb_hash_prefixed - digests H(prefix || record_i) for i in [0, n).

@@ -46,8 +46,8 @@ int ll_sha256_prefixed_ipsecmb(uint8_t prefix, const uint8_t *data,
 	size_t pos = 0;
 	unsigned failed = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t begin = offsets ? offsets[i] : i * stride;
-		uint32_t len = (offsets ? offsets[i + 1] : begin + stride) - begin;
+		size_t begin = offsets ? offsets[i] : (size_t)i * stride;
+		uint32_t len = offsets ? offsets[i + 1] - offsets[i] : stride;
 		uint8_t *msg = msgs + pos;
 		msg[0] = prefix;
 		memcpy(msg + 1, data + begin, len);

@@ -155,7 +155,7 @@ static int sm3_prefixed(enum ll_hash_impl impl, uint8_t prefix, const uint8_t *d
 int ll_sm3_leaves(enum ll_hash_impl impl, const uint32_t *offsets, uint32_t n,
 		  const uint8_t *data, uint8_t *out)
 {
-	int rc = ll_mb_check_offsets(offsets, n);
+	int rc = offsets ? ll_mb_check_batch(offsets, n, data, out) : -EINVAL;
 	if (rc < 0)
 		return rc;
 	return sm3_prefixed(impl, LL_HASH_LEAF_PREFIX, data, offsets, 0, n, out);
@@ -164,6 +164,9 @@ int ll_sm3_leaves(enum ll_hash_impl impl, const uint32_t *offsets, uint32_t n,
 int ll_sm3_nodes(enum ll_hash_impl impl, const uint8_t *children, uint32_t n,
 		 uint8_t *out)
 {
+	int rc = ll_mb_check_batch(NULL, n, children, out);
+	if (rc < 0)
+		return rc;
 	return sm3_prefixed(impl, LL_HASH_NODE_PREFIX, children, NULL,
 			    2 * LL_SM3_DIGEST_BYTES, n, out);
 }

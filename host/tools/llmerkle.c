@@ -109,7 +109,8 @@ struct records {
 	uint8_t *data;
 	size_t data_len, data_cap;
 	uint32_t *offsets;	/* n + 1 entries */
-	uint32_t n, offsets_cap;
+	uint32_t n;
+	size_t offsets_cap;
 };
 
 static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -249,7 +250,7 @@ static int records_read(FILE *in, struct records *r)
 		}
 		r->data_len += len / 2;
 		if (r->n + 2 > r->offsets_cap) {
-			uint32_t *p = realloc(r->offsets, 2 * (size_t)r->offsets_cap * sizeof *p);
+			uint32_t *p = realloc(r->offsets, 2 * r->offsets_cap * sizeof *p);
 			if (!p)
 				goto nomem;
 			r->offsets = p;
@@ -257,7 +258,8 @@ static int records_read(FILE *in, struct records *r)
 		}
 		r->offsets[++r->n] = (uint32_t)r->data_len;
 	}
-	if (ferror(in)) {
+	/* getline also stops on ENOMEM, which is neither EOF nor a stream error. */
+	if (ferror(in) || !feof(in)) {
 		fail_usage("stdin: %s", strerror(errno));
 		goto out;
 	}
@@ -272,29 +274,34 @@ out:
 	return rc;
 }
 
-/* A proof on stdin: one digest per line; blank lines are ignored. */
+/*
+ * A proof on stdin: one digest per line; blank lines are ignored. No tree needs
+ * more than LL_MERKLE_MAX_PROOF_NODES, so a longer proof is refused (exit 1) as
+ * soon as it shows, without reading the rest.
+ */
 static int proof_read(FILE *in, uint8_t **proof_out, size_t *nodes_out)
 {
 	char *line = NULL;
-	size_t cap = 0, nodes = 0, room = 0;
+	size_t cap = 0, nodes = 0;
 	ssize_t got;
-	uint8_t *proof = NULL;
+	uint8_t *proof = malloc(LL_MERKLE_MAX_PROOF_NODES * D);
 	uint64_t lineno = 0;
 	int rc = EXIT_USAGE;
 
+	if (!proof) {
+		fail_usage("out of memory");
+		goto out;
+	}
 	while ((got = getline(&line, &cap, in)) >= 0) {
 		size_t len = chomp(line, got);
 		lineno++;
 		if (len == 0)
 			continue;
-		if (nodes == room) {
-			room = room ? 2 * room : LL_MERKLE_MAX_PROOF_NODES;
-			uint8_t *p = realloc(proof, room * D);
-			if (!p) {
-				fail_usage("out of memory");
-				goto out;
-			}
-			proof = p;
+		if (nodes == LL_MERKLE_MAX_PROOF_NODES) {
+			fprintf(stderr, "llmerkle: not verified: the proof has more than %d nodes, "
+				"more than any tree needs\n", LL_MERKLE_MAX_PROOF_NODES);
+			rc = EXIT_REJECTED;
+			goto out;
 		}
 		char what[64];
 		snprintf(what, sizeof what, "proof line %" PRIu64, lineno);
@@ -302,7 +309,7 @@ static int proof_read(FILE *in, uint8_t **proof_out, size_t *nodes_out)
 			goto out;
 		nodes++;
 	}
-	if (ferror(in)) {
+	if (ferror(in) || !feof(in)) {
 		fail_usage("stdin: %s", strerror(errno));
 		goto out;
 	}
@@ -458,12 +465,14 @@ static int parse_args(int argc, char **argv, struct request *q)
 	/* getopt_long sees the arguments after the command, with argv[1] as its argv[0]. */
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, ":", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc - 1, argv + 1, ":h", long_options, NULL)) != -1) {
 		rc = 0;
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
 			return -1;
 		}
+		if (opt == '?' && optopt)	/* a short option, perhaps inside a group */
+			return fail_usage("%s: unknown option '-%c'", q->cmd_name, optopt);
 		if (opt == '?')
 			return fail_usage("%s: unknown option '%s'", q->cmd_name, argv[optind]);
 		if (opt == ':')

@@ -33,6 +33,7 @@ check "merkle suite has the 65536-leaf internal-node ratio" \
 	jq -e -s 'any(.[]; .case=="sm3/internal-nodes/65536" and .baseline=="leaf-hashing-256B")' "$out"
 check "unknown suite exits 2" bash -c "'$bin/llbench' nosuch; [ \$? -eq 2 ]"
 check "bad --seconds exits 2" bash -c "'$bin/llbench' hash --seconds -1; [ \$? -eq 2 ]"
+check "--seconds with trailing junk exits 2" bash -c "'$bin/llbench' hash --seconds 0.5x; [ \$? -eq 2 ]"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -237,6 +237,35 @@ expect_exit "unknown command" 2 "$work/empty" rooot --alg sha256
 expect_exit "no command" 2 "$work/empty"
 expect_exit "stray argument" 2 "$work/records" root --alg sha256 extra
 
+# ---- proofs of the wrong length: exit 1, never accepted ----
+
+head -n 37 "$work/sm3_records" >"$work/prefix"
+root=$("$llmerkle" root --alg sm3 <"$work/prefix")
+leaf=$("$llmerkle" leaf --alg sm3 <"$work/prefix" | sed -n 12p)
+"$llmerkle" inclusion --alg sm3 --index 11 <"$work/prefix" >"$work/path"
+head -n 20 "$work/prefix" >"$work/old"
+old_root=$("$llmerkle" root --alg sm3 <"$work/old")
+"$llmerkle" consistency --alg sm3 --old 20 <"$work/prefix" >"$work/cons"
+for kind in path cons; do
+	sed '$d' "$work/$kind" >"$work/$kind.short"
+	{ cat "$work/$kind"; head -n 1 "$work/$kind"; } >"$work/$kind.long"
+	for i in $(seq 70); do head -n 1 "$work/$kind"; done >"$work/$kind.huge"
+done
+expect_exit "inclusion: the proof as made verifies" 0 "$work/path" verify-inclusion \
+	--alg sm3 --index 11 --size 37 --leaf "$leaf" --root "$root"
+for variant in short long huge; do
+	expect_exit "inclusion: $variant proof refused" 1 "$work/path.$variant" verify-inclusion \
+		--alg sm3 --index 11 --size 37 --leaf "$leaf" --root "$root"
+	expect_exit "consistency: $variant proof refused" 1 "$work/cons.$variant" \
+		verify-consistency --alg sm3 --old 20 --size 37 --old-root "$old_root" --root "$root"
+done
+expect_exit "consistency: the proof as made verifies" 0 "$work/cons" verify-consistency \
+	--alg sm3 --old 20 --size 37 --old-root "$old_root" --root "$root"
+expect_exit "inclusion: empty proof for size 37 refused" 1 "$work/empty" verify-inclusion \
+	--alg sm3 --index 11 --size 37 --leaf "$leaf" --root "$root"
+expect_exit "consistency: empty proof for 20 -> 37 refused" 1 "$work/empty" \
+	verify-consistency --alg sm3 --old 20 --size 37 --old-root "$old_root" --root "$root"
+
 # ---- help ----
 
 expect_exit "--help" 0 "$work/empty" --help
@@ -245,6 +274,9 @@ expect_exit "help" 0 "$work/empty" help
 check "help prints usage" grep -q '^usage: llmerkle' "$work/out"
 expect_exit "COMMAND --help" 0 "$work/empty" verify-consistency --help
 check "COMMAND --help prints usage" grep -q '^usage: llmerkle' "$work/out"
+expect_exit "COMMAND -h" 0 "$work/empty" root -h
+expect_exit "unknown short option in a group" 2 "$work/records" root -xy
+check "unknown short option is named" grep -q "'-x'" "$work/err"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

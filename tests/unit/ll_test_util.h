@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +13,10 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "ll_err.h"
 #include "ll_hash.h"
 
 /* Opens tests/vectors/<name> (or $LL_VECTORS/<name>); fails the test if absent. */
@@ -180,6 +184,134 @@ static inline void test_small_batches_match_portable(enum ll_hash_alg alg)
 					 ll_hash_alg_name(alg), ll_hash_impl_name(impl), n);
 		}
 	}
+}
+
+/*
+ * The one-shot ll_hash and the incremental API (fed in uneven pieces) against
+ * OpenSSL on random messages of every length 0..max_len.
+ */
+static inline void test_one_shot_and_incremental_match_openssl(
+	enum ll_hash_alg alg, uint32_t max_len,
+	void (*incremental)(const uint8_t *msg, size_t len, const size_t *pieces,
+			    size_t npieces, uint8_t *out))
+{
+	static const size_t pieces[] = { 1, 63, 64, 65, 3, 128, 7, 0 };
+	uint64_t seed = 0x5eed + alg;
+	uint8_t *msg = malloc(max_len + 1);
+	uint8_t want[32], got[32];
+	assert_non_null(msg);
+	test_fill_random(&seed, msg, max_len + 1);
+	for (uint32_t len = 0; len <= max_len; len++) {
+		test_openssl_prefixed(alg, -1, msg, len, want);
+		assert_int_equal(ll_hash(alg, msg, len, got), 0);
+		if (memcmp(got, want, sizeof got) != 0)
+			fail_msg("%s one-shot differs from OpenSSL at length %u",
+				 ll_hash_alg_name(alg), len);
+		incremental(msg, len, pieces + len % 7, LL_ARRAY_LEN(pieces) - len % 7, got);
+		if (memcmp(got, want, sizeof got) != 0)
+			fail_msg("%s incremental differs from OpenSSL at length %u",
+				 ll_hash_alg_name(alg), len);
+	}
+	free(msg);
+}
+
+/*
+ * Records pressed against unreadable pages, on every implementation: the last
+ * record ends where a PROT_NONE page begins, and in a second layout the first
+ * record starts right after one. Any read outside the records faults.
+ */
+static inline void test_batches_stay_inside_records(enum ll_hash_alg alg)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const uint32_t n = 40, max_len = 300;
+	uint32_t offsets[41];
+	uint8_t want[40 * 32], got[40 * 32];
+	uint64_t seed = 7;
+
+	for (uint32_t first_len = 0; first_len <= max_len; first_len += 13) {
+		offsets[0] = 0;
+		for (uint32_t i = 0; i < n; i++)
+			offsets[i + 1] = offsets[i] + (i == 0 ? first_len :
+						       (uint32_t)(test_rand(&seed) % (max_len + 1)));
+		size_t total = offsets[n];
+		size_t span = (total + page - 1) / page * page;
+		uint8_t *map = mmap(NULL, span + 2 * page, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(map != MAP_FAILED);
+		assert_int_equal(mprotect(map, page, PROT_NONE), 0);
+		assert_int_equal(mprotect(map + page + span, page, PROT_NONE), 0);
+		uint8_t *layouts[2] = { map + page + span - total, map + page };
+		for (int l = 0; l < 2; l++) {
+			uint8_t *data = layouts[l];
+			test_fill_random(&seed, data, total);
+			for (uint32_t i = 0; i < n; i++)
+				test_openssl_prefixed(alg, LL_HASH_LEAF_PREFIX, data + offsets[i],
+						      offsets[i + 1] - offsets[i], want + i * 32);
+			for (int impl = LL_HASH_IMPL_AUTO; impl < LL_HASH_IMPL_COUNT; impl++) {
+				if (ll_hash_impl_available(alg, impl) < 0)
+					continue;
+				/* the whole batch, and the edge record alone */
+				assert_int_equal(ll_hash_leaves(alg, impl, offsets, n, data, got), 0);
+				assert_memory_equal(got, want, sizeof want);
+				const uint32_t *edge = l == 0 ? offsets + n - 1 : offsets;
+				assert_int_equal(ll_hash_leaves(alg, impl, edge, 1, data, got), 0);
+				assert_memory_equal(got, want + (l == 0 ? (n - 1) * 32 : 0), 32);
+			}
+		}
+		munmap(map, span + 2 * page);
+	}
+}
+
+/* True when /proc/cpuinfo's flags line lists `flag` (x86 Linux). */
+static inline bool test_cpu_has(const char *flag)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		for (char *tok = strtok(strchr(line, ':') + 1, " \n"); tok; tok = strtok(NULL, " \n"))
+			found |= strcmp(tok, flag) == 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* cpuid detection agrees with the kernel's view, and AUTO is a fast path where one exists. */
+static inline void test_dispatch_follows_cpu(enum ll_hash_alg alg)
+{
+	bool avx2 = test_cpu_has("avx2");
+	bool avx512 = test_cpu_has("avx512f") && test_cpu_has("avx512bw") &&
+		      test_cpu_has("avx512vl");
+	assert_int_equal(ll_hash_impl_available(alg, LL_HASH_IMPL_AVX2) == 0, avx2);
+	assert_int_equal(ll_hash_impl_available(alg, LL_HASH_IMPL_AVX512) == 0, avx512);
+	if (alg == LL_HASH_SHA256)
+		assert_int_equal(ll_hash_impl_available(alg, LL_HASH_IMPL_SHANI) == 0,
+				 test_cpu_has("sha_ni"));
+	if (avx2)
+		assert_int_not_equal(ll_hash_impl_best(alg), LL_HASH_IMPL_PORTABLE);
+	if (avx512)
+		assert_int_equal(ll_hash_impl_best(alg), LL_HASH_IMPL_AVX512);
+}
+
+/* NULL buffers with records to hash are refused, not dereferenced. */
+static inline void test_batch_rejects_null_buffers(enum ll_hash_alg alg)
+{
+	uint32_t offsets[] = { 0, 4 };
+	uint8_t data[4] = { 0 }, out[64];
+	assert_int_equal(ll_hash_leaves(alg, LL_HASH_IMPL_AUTO, offsets, 1, NULL, out), -EINVAL);
+	assert_int_equal(ll_hash_leaves(alg, LL_HASH_IMPL_AUTO, offsets, 1, data, NULL), -EINVAL);
+	assert_int_equal(ll_hash_leaves(alg, LL_HASH_IMPL_AUTO, NULL, 1, data, out), -EINVAL);
+	assert_int_equal(ll_hash_nodes(alg, LL_HASH_IMPL_AUTO, NULL, 1, out), -EINVAL);
+	assert_int_equal(ll_hash_nodes(alg, LL_HASH_IMPL_AUTO, out, 1, NULL), -EINVAL);
+	/* nothing to hash: nothing is read or written */
+	assert_int_equal(ll_hash_nodes(alg, LL_HASH_IMPL_AUTO, NULL, 0, NULL), 0);
 }
 
 #endif /* LL_TEST_UTIL_H */

@@ -152,6 +152,77 @@ static void test_sha256_leaves_rejects_bad_offsets(void **state)
 	assert_int_equal(out[0], 0xa5);
 }
 
+/* Feeds msg to the incremental API in the given piece sizes (0 = the rest). */
+static void sha256_in_pieces(const uint8_t *msg, size_t len, const size_t *pieces,
+			  size_t npieces, uint8_t *out)
+{
+	ll_sha256_ctx_t ctx;
+	size_t done = 0;
+	ll_sha256_init(&ctx);
+	for (size_t i = 0; done < len; i++) {
+		size_t take = i < npieces && pieces[i] ? pieces[i] : len - done;
+		if (take > len - done)
+			take = len - done;
+		ll_sha256_update(&ctx, msg + done, take);
+		done += take;
+	}
+	ll_sha256_final(&ctx, out);
+}
+
+static void test_sha256_one_shot_and_incremental_match_openssl(void **state)
+{
+	(void)state;
+	test_one_shot_and_incremental_match_openssl(LL_HASH_SHA256, 4096, sha256_in_pieces);
+}
+
+static void test_sha256_leaves_stay_inside_records(void **state)
+{
+	(void)state;
+	test_batches_stay_inside_records(LL_HASH_SHA256);
+}
+
+/*
+ * One level of a tree of 2^27 + 2 leaves: 2^26 + 1 nodes whose children span
+ * more than 4 GiB, so record addresses must not be computed in 32 bits. The
+ * children are zero pages mapped on demand (no memory is committed), so every
+ * node is H(0x01 || 0^64), the last one included.
+ */
+static void test_sha256_nodes_span_over_4gib(void **state)
+{
+	(void)state;
+	const uint32_t n = (UINT32_C(1) << 26) + 1;
+	const size_t children_bytes = (size_t)n * 64;
+	uint8_t *children = mmap(NULL, children_bytes, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *out = mmap(NULL, (size_t)n * 32, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t want[32];
+	assert_true(children != MAP_FAILED);
+	assert_true(out != MAP_FAILED);
+	/* 2 MiB pages where the kernel allows them: 2,000 page faults, not 1.5 million */
+	madvise(children, children_bytes, MADV_HUGEPAGE);
+	madvise(out, (size_t)n * 32, MADV_HUGEPAGE);
+	test_openssl_prefixed(LL_HASH_SHA256, LL_HASH_NODE_PREFIX, children, 64, want);
+	memset(out + (size_t)(n - 1) * 32, 0xa5, 32);
+	assert_int_equal(ll_sha256_nodes(LL_HASH_IMPL_AUTO, children, n, out), 0);
+	assert_memory_equal(out + (size_t)(n - 1) * 32, want, 32);
+	assert_memory_equal(out + (size_t)(n / 2) * 32, want, 32);
+	munmap(out, (size_t)n * 32);
+	munmap(children, children_bytes);
+}
+
+static void test_sha256_dispatch_follows_cpu(void **state)
+{
+	(void)state;
+	test_dispatch_follows_cpu(LL_HASH_SHA256);
+}
+
+static void test_sha256_batch_rejects_null_buffers(void **state)
+{
+	(void)state;
+	test_batch_rejects_null_buffers(LL_HASH_SHA256);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +231,11 @@ int main(void)
 		cmocka_unit_test(test_sha256_leaves_all_impls_match_openssl),
 		cmocka_unit_test(test_sha256_leaves_small_batches),
 		cmocka_unit_test(test_sha256_leaves_rejects_bad_offsets),
+		cmocka_unit_test(test_sha256_one_shot_and_incremental_match_openssl),
+		cmocka_unit_test(test_sha256_leaves_stay_inside_records),
+		cmocka_unit_test(test_sha256_dispatch_follows_cpu),
+		cmocka_unit_test(test_sha256_nodes_span_over_4gib),
+		cmocka_unit_test(test_sha256_batch_rejects_null_buffers),
 	};
 	return cmocka_run_group_tests_name("ll_sha256", tests, NULL, NULL);
 }

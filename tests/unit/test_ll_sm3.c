@@ -80,6 +80,47 @@ static void test_sm3_leaves_rejects_bad_offsets(void **state)
 					data, out), -EINVAL);
 }
 
+/* Feeds msg to the incremental API in the given piece sizes (0 = the rest). */
+static void sm3_in_pieces(const uint8_t *msg, size_t len, const size_t *pieces,
+			  size_t npieces, uint8_t *out)
+{
+	ll_sm3_ctx_t ctx;
+	size_t done = 0;
+	ll_sm3_init(&ctx);
+	for (size_t i = 0; done < len; i++) {
+		size_t take = i < npieces && pieces[i] ? pieces[i] : len - done;
+		if (take > len - done)
+			take = len - done;
+		ll_sm3_update(&ctx, msg + done, take);
+		done += take;
+	}
+	ll_sm3_final(&ctx, out);
+}
+
+static void test_sm3_one_shot_and_incremental_match_openssl(void **state)
+{
+	(void)state;
+	test_one_shot_and_incremental_match_openssl(LL_HASH_SM3, 4096, sm3_in_pieces);
+}
+
+static void test_sm3_leaves_stay_inside_records(void **state)
+{
+	(void)state;
+	test_batches_stay_inside_records(LL_HASH_SM3);
+}
+
+static void test_sm3_dispatch_follows_cpu(void **state)
+{
+	(void)state;
+	test_dispatch_follows_cpu(LL_HASH_SM3);
+}
+
+static void test_sm3_batch_rejects_null_buffers(void **state)
+{
+	(void)state;
+	test_batch_rejects_null_buffers(LL_HASH_SM3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -87,6 +128,10 @@ int main(void)
 		cmocka_unit_test(test_sm3_leaves_all_impls_match_openssl),
 		cmocka_unit_test(test_sm3_leaves_small_batches),
 		cmocka_unit_test(test_sm3_leaves_rejects_bad_offsets),
+		cmocka_unit_test(test_sm3_one_shot_and_incremental_match_openssl),
+		cmocka_unit_test(test_sm3_leaves_stay_inside_records),
+		cmocka_unit_test(test_sm3_dispatch_follows_cpu),
+		cmocka_unit_test(test_sm3_batch_rejects_null_buffers),
 	};
 	return cmocka_run_group_tests_name("ll_sm3", tests, NULL, NULL);
 }
