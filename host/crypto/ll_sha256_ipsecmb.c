@@ -3,24 +3,45 @@
 #include "ll_mb.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <intel-ipsec-mb.h>
 
-/* A manager is not thread-safe and costs ~100 KB to set up: one per thread, kept. */
-static _Thread_local IMB_MGR *thread_mgr;
+/*
+ * A manager is not thread-safe and costs ~100 KB to set up: one per thread,
+ * made on first use and freed when the thread exits (the key's destructor).
+ */
+static pthread_key_t mgr_key;
+static pthread_once_t mgr_key_once = PTHREAD_ONCE_INIT;
+static int mgr_key_rc;
+
+static void free_mgr(void *mgr)
+{
+	free_mb_mgr(mgr);
+}
+
+static void make_mgr_key(void)
+{
+	mgr_key_rc = pthread_key_create(&mgr_key, free_mgr);
+}
 
 static IMB_MGR *get_mgr(void)
 {
-	if (!thread_mgr) {
-		IMB_MGR *mgr = alloc_mb_mgr(0);
-		if (!mgr)
+	if (pthread_once(&mgr_key_once, make_mgr_key) != 0 || mgr_key_rc != 0)
+		return NULL;
+	IMB_MGR *mgr = pthread_getspecific(mgr_key);
+	if (!mgr) {
+		if (!(mgr = alloc_mb_mgr(0)))
 			return NULL;
 		init_mb_mgr_auto(mgr, NULL);
-		thread_mgr = mgr;
+		if (pthread_setspecific(mgr_key, mgr) != 0) {
+			free_mb_mgr(mgr);
+			return NULL;
+		}
 	}
-	return thread_mgr;
+	return mgr;
 }
 
 /* Submit and flush hand back finished jobs (or NULL); count those that failed. */
