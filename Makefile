@@ -34,6 +34,8 @@ all:
 
 include host/common/module.mk
 include host/crypto/module.mk
+include host/chain/module.mk
+include host/store/module.mk
 include host/tools/module.mk
 include host/bench/module.mk
 include tests/unit/module.mk

@@ -1,0 +1,211 @@
+/* The ledger-wide log over stored perfect subtrees: appends fold each new leaf into
+ * the frontier (the perfect subtrees that make up the current size), and proofs
+ * follow RFC 9162's recursion, reading each subtree hash instead of rebuilding it. */
+#include "ll_ledger_log.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ll_hash.h"
+
+#define D 32
+
+struct frontier {
+	unsigned count;
+	struct ll_ledger_log_node node[LL_LEDGER_LOG_MAX_LEVELS + 1];
+};
+
+static int alg_ok(uint8_t alg)
+{
+	return alg == LL_HASH_SHA256 || alg == LL_HASH_SM3;
+}
+
+static uint64_t largest_pow2_below(uint64_t n)	/* n >= 2 */
+{
+	return UINT64_C(1) << (63 - __builtin_clzll(n - 1));
+}
+
+/* The perfect subtrees of a tree of `size` leaves, largest (leftmost) first. */
+static int frontier_load(const struct ll_ledger_log_source *src, uint64_t size,
+			 struct frontier *f)
+{
+	uint64_t start = 0;
+	f->count = 0;
+	for (int level = 63; level >= 0; level--) {
+		if (!(size >> level & 1))
+			continue;
+		struct ll_ledger_log_node *n = &f->node[f->count++];
+		n->level = (uint8_t)level;
+		n->index = start >> level;
+		int rc = src->read_node(src->ctx, (unsigned)level, n->index, n->hash);
+		if (rc < 0)
+			return rc;
+		start += UINT64_C(1) << level;
+	}
+	return 0;
+}
+
+/* Folds the frontier right to left: RFC 9162's head of the whole tree. */
+static int frontier_root(uint8_t alg, const struct frontier *f, uint8_t root[D])
+{
+	if (f->count == 0)
+		return ll_hash((enum ll_hash_alg)alg, "", 0, root);
+	memcpy(root, f->node[f->count - 1].hash, D);
+	for (unsigned i = f->count - 1; i > 0; i--) {
+		int rc = ll_hash_node((enum ll_hash_alg)alg, f->node[i - 1].hash, root, root);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+size_t ll_ledger_log_append_nodes(uint64_t old_size, uint32_t n)
+{
+	(void)old_size;
+	/* each leaf, plus each merge: a merge shrinks the frontier (at most 64 + n) by one */
+	return 2 * (size_t)n + LL_LEDGER_LOG_MAX_LEVELS;
+}
+
+int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
+			 uint64_t old_size, const uint8_t *leaves, uint32_t n,
+			 struct ll_ledger_log_node *nodes, size_t *node_count,
+			 uint8_t root[32])
+{
+	struct frontier f;
+	size_t out = 0;
+
+	if (!alg_ok(alg) || (n > 0 && !leaves) || old_size > UINT64_MAX - n)
+		return -EINVAL;
+	int rc = frontier_load(src, old_size, &f);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ll_ledger_log_node *top = &f.node[f.count++];
+		top->level = 0;
+		top->index = old_size + i;
+		memcpy(top->hash, leaves + (size_t)i * D, D);
+		nodes[out++] = *top;
+		/* two perfect subtrees of one height side by side make the next height */
+		while (f.count >= 2 && f.node[f.count - 2].level == f.node[f.count - 1].level) {
+			struct ll_ledger_log_node *left = &f.node[f.count - 2];
+			const struct ll_ledger_log_node *right = &f.node[f.count - 1];
+			rc = ll_hash_node((enum ll_hash_alg)alg, left->hash, right->hash,
+					  left->hash);
+			if (rc < 0)
+				return rc;
+			left->level++;
+			left->index >>= 1;
+			f.count--;
+			nodes[out++] = *left;
+		}
+	}
+	*node_count = out;
+	return frontier_root(alg, &f, root);
+}
+
+int ll_ledger_log_root(uint8_t alg, const struct ll_ledger_log_source *src, uint64_t size,
+		       uint8_t root[32])
+{
+	struct frontier f;
+	if (!alg_ok(alg))
+		return -EINVAL;
+	int rc = frontier_load(src, size, &f);
+	return rc < 0 ? rc : frontier_root(alg, &f, root);
+}
+
+/*
+ * MTH(D[start : start + size]). The proofs only ask for ranges that start on a
+ * multiple of their own perfect subtrees, so a power-of-two size is one stored
+ * node and any other is a right edge: its frontier, folded.
+ */
+static int subtree_hash(uint8_t alg, const struct ll_ledger_log_source *src, uint64_t start,
+			uint64_t size, uint8_t out[D])
+{
+	if ((size & (size - 1)) == 0) {
+		unsigned level = (unsigned)__builtin_ctzll(size);
+		return src->read_node(src->ctx, level, start >> level, out);
+	}
+	struct frontier f = { 0 };
+	uint64_t pos = start;
+	for (int level = 63; level >= 0; level--) {
+		if (!(size >> level & 1))
+			continue;
+		struct ll_ledger_log_node *n = &f.node[f.count++];
+		int rc = src->read_node(src->ctx, (unsigned)level, pos >> level, n->hash);
+		if (rc < 0)
+			return rc;
+		pos += UINT64_C(1) << level;
+	}
+	return frontier_root(alg, &f, out);
+}
+
+struct proof {
+	uint8_t *nodes;
+	size_t count;
+	size_t room;
+};
+
+static int proof_add(uint8_t alg, const struct ll_ledger_log_source *src, struct proof *p,
+		     uint64_t start, uint64_t size)
+{
+	if (p->count == p->room)
+		return -EOVERFLOW;	/* cannot happen for sizes below 2^64 */
+	int rc = subtree_hash(alg, src, start, size, p->nodes + p->count * D);
+	if (rc == 0)
+		p->count++;
+	return rc;
+}
+
+/* RFC 9162 2.1.3.1 PATH(m, D[start : start + size]). */
+static int path(uint8_t alg, const struct ll_ledger_log_source *src, struct proof *p,
+		uint64_t m, uint64_t start, uint64_t size)
+{
+	if (size <= 1)
+		return 0;
+	uint64_t k = largest_pow2_below(size);
+	int rc = m < k ? path(alg, src, p, m, start, k)
+		       : path(alg, src, p, m - k, start + k, size - k);
+	if (rc < 0)
+		return rc;
+	return m < k ? proof_add(alg, src, p, start + k, size - k)
+		     : proof_add(alg, src, p, start, k);
+}
+
+/* RFC 9162 2.1.4.1 SUBPROOF(m, D[start : start + size], whole). */
+static int subproof(uint8_t alg, const struct ll_ledger_log_source *src, struct proof *p,
+		    uint64_t m, uint64_t start, uint64_t size, int whole)
+{
+	if (m == size)
+		return whole ? 0 : proof_add(alg, src, p, start, size);
+	uint64_t k = largest_pow2_below(size);
+	int rc = m <= k ? subproof(alg, src, p, m, start, k, whole)
+			: subproof(alg, src, p, m - k, start + k, size - k, 0);
+	if (rc < 0)
+		return rc;
+	return m <= k ? proof_add(alg, src, p, start + k, size - k)
+		      : proof_add(alg, src, p, start, k);
+}
+
+int ll_ledger_log_inclusion(uint8_t alg, const struct ll_ledger_log_source *src,
+			    uint64_t index, uint64_t size, uint8_t *proof,
+			    size_t *proof_nodes)
+{
+	struct proof p = { .nodes = proof, .room = LL_LEDGER_LOG_MAX_LEVELS };
+	if (!alg_ok(alg) || index >= size)
+		return -EINVAL;
+	int rc = path(alg, src, &p, index, 0, size);
+	*proof_nodes = p.count;
+	return rc;
+}
+
+int ll_ledger_log_consistency(uint8_t alg, const struct ll_ledger_log_source *src,
+			      uint64_t old_size, uint64_t new_size, uint8_t *proof,
+			      size_t *proof_nodes)
+{
+	struct proof p = { .nodes = proof, .room = LL_LEDGER_LOG_MAX_LEVELS + 1 };
+	if (!alg_ok(alg) || old_size == 0 || old_size > new_size)
+		return -EINVAL;
+	int rc = subproof(alg, src, &p, old_size, 0, new_size, 1);
+	*proof_nodes = p.count;
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* The ledger-wide log: one RFC 9162 tree over every transaction leaf ever committed,
+ * kept as its perfect subtree hashes, so each block appends in O(records) hashes and
+ * any inclusion or consistency proof costs O(log n) node reads. Storage-agnostic. */
+#ifndef LL_LEDGER_LOG_H
+#define LL_LEDGER_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LL_LEDGER_LOG_MAX_LEVELS 64
+
+/*
+ * A perfect subtree: node (level, index) is the RFC 9162 hash of leaves
+ * [index << level, (index + 1) << level). Level 0 nodes are the leaves.
+ */
+struct ll_ledger_log_node {
+	uint8_t level;
+	uint64_t index;
+	uint8_t hash[32];
+};
+
+/*
+ * Where the nodes live (the store's `log` database, or memory in tests):
+ * read_node writes the hash of node (level, index) to out and returns 0, or
+ * -ENOENT / another -errno.
+ */
+struct ll_ledger_log_source {
+	int (*read_node)(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+	void *ctx;
+};
+
+/*
+ * ll_ledger_log_append_nodes - how many nodes appending n leaves to a log of
+ * old_size can create at most (room to give ll_ledger_log_append).
+ */
+size_t ll_ledger_log_append_nodes(uint64_t old_size, uint32_t n);
+
+/*
+ * ll_ledger_log_append - appends n leaf hashes (n * 32 bytes) to the log of
+ * old_size leaves whose nodes `src` holds: writes every new perfect node (the
+ * leaves, and each completed subtree) to nodes[] (room for
+ * ll_ledger_log_append_nodes), *node_count their number, and the tree head of
+ * the old_size + n leaves to root. The caller stores the nodes with the block,
+ * in the same transaction. alg is enum ll_hash_alg. Returns 0, -EINVAL, or the
+ * source's error.
+ */
+int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
+			 uint64_t old_size, const uint8_t *leaves, uint32_t n,
+			 struct ll_ledger_log_node *nodes, size_t *node_count,
+			 uint8_t root[32]);
+
+/* ll_ledger_log_root - the tree head of the first `size` leaves (H() for 0). */
+int ll_ledger_log_root(uint8_t alg, const struct ll_ledger_log_source *src,
+		       uint64_t size, uint8_t root[32]);
+
+/*
+ * ll_ledger_log_inclusion - the RFC 9162 audit path of leaf `index` in the tree
+ * of the first `size` leaves, into proof (room for 64 * 32 bytes), leaf to
+ * root; *proof_nodes its length. -EINVAL for index >= size.
+ */
+int ll_ledger_log_inclusion(uint8_t alg, const struct ll_ledger_log_source *src,
+			    uint64_t index, uint64_t size, uint8_t *proof,
+			    size_t *proof_nodes);
+
+/*
+ * ll_ledger_log_consistency - the RFC 9162 consistency proof from the first
+ * old_size leaves to the first new_size, into proof (room for 65 * 32 bytes).
+ * -EINVAL for old_size of 0 or above new_size; old_size == new_size is empty.
+ */
+int ll_ledger_log_consistency(uint8_t alg, const struct ll_ledger_log_source *src,
+			      uint64_t old_size, uint64_t new_size, uint8_t *proof,
+			      size_t *proof_nodes);
+
+#endif /* LL_LEDGER_LOG_H */

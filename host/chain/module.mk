@@ -1,0 +1,4 @@
+# host/chain: the block format and the ledger-wide log (RFC 9162 over every tx).
+INCLUDE_DIRS += host/chain
+LIB_SRCS += host/chain/ll_block.c host/chain/ll_ledger_log.c
+UNIT_TESTS += test_ll_block test_ll_ledger_log

@@ -1,0 +1,730 @@
+/* The ledger's LMDB store: one environment per ledger directory, guarded by an
+ * exclusive flock, with every block committed in one write transaction. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "ll_hash.h"
+#include "ll_log.h"
+#include "ll_store.h"
+
+#define DEFAULT_MAP_BYTES	(64ULL << 20)
+#define DEFAULT_MAX_MAP_BYTES	(1ULL << 40)
+#define LOCK_FILE		"ledger.lock"
+#define TXINDEX_VALUE_BYTES	20	/* u64 height, u32 index, u64 log index */
+
+/* Internal results beside 0 and -errno: the map is full; a no-overwrite key exists. */
+#define RETRY_MAP_FULL		1
+#define KEY_EXISTS		2
+
+enum dbi_slot { DB_META, DB_HEADERS, DB_BODIES, DB_TXINDEX, DB_LOG, DB_HEADS, DB_CLIENTS,
+		DB_COUNT };
+
+static const char *const db_names[DB_COUNT] = {
+	[DB_META] = "meta", [DB_HEADERS] = "headers", [DB_BODIES] = "bodies",
+	[DB_TXINDEX] = "txindex", [DB_LOG] = "log", [DB_HEADS] = "heads",
+	[DB_CLIENTS] = "clients",
+};
+
+struct ll_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	char *path;
+	int lock_fd;
+	uint64_t map_bytes;		/* the map's current size */
+	uint64_t max_map_bytes;
+	uint32_t chain_id;
+	uint8_t hash_alg;
+	/*
+	 * mdb_env_set_mapsize needs no transaction open in this process: readers
+	 * hold map_lock shared for the life of their transaction, the map grows
+	 * under it exclusive, and write_lock keeps a second writer out meanwhile.
+	 */
+	pthread_rwlock_t map_lock;
+	pthread_mutex_t write_lock;
+};
+
+/* The one place LMDB's codes become -errno. */
+static int mdb_errno(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		return -ENOSPC;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_READERS_FULL:
+		return -EAGAIN;
+	case MDB_VERSION_MISMATCH:
+	case MDB_INVALID:
+		return -EINVAL;
+	default:
+		/* LMDB passes system errors (ENOSPC, EIO, ENOMEM...) through as is */
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* Heights are big-endian keys so that LMDB's byte order is height order. */
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static void hex_prefix(const uint8_t *id, char out[17])
+{
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+static int meta_get(struct ll_store *s, MDB_txn *txn, const char *key, MDB_val *val)
+{
+	MDB_val k = { .mv_size = strlen(key), .mv_data = (void *)key };
+	int rc = mdb_get(txn, s->dbi[DB_META], &k, val);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc) {
+		LL_ERROR("store", "%s: read meta %s: %s", s->path, key, mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	return 0;
+}
+
+/* Returns 0, RETRY_MAP_FULL or -errno (logged). */
+static int meta_put(struct ll_store *s, MDB_txn *txn, const char *key, const void *data,
+		    size_t len)
+{
+	MDB_val k = { .mv_size = strlen(key), .mv_data = (void *)key };
+	MDB_val v = { .mv_size = len, .mv_data = (void *)data };
+	int rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+	if (rc == MDB_MAP_FULL)
+		return RETRY_MAP_FULL;
+	if (rc) {
+		LL_ERROR("store", "%s: write meta %s: %s", s->path, key, mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	return 0;
+}
+
+/* Doubles the map, up to the cap; call with no transaction open. */
+static int grow_map(struct ll_store *s, const char *what)
+{
+	uint64_t old = s->map_bytes, want;
+	MDB_envinfo info;
+	int rc;
+
+	if (old >= s->max_map_bytes) {
+		LL_ERROR("store", "%s: %s: map full at its cap of %" PRIu64 " bytes", s->path,
+			 what, s->max_map_bytes);
+		return -ENOSPC;
+	}
+	want = old > s->max_map_bytes / 2 ? s->max_map_bytes : old * 2;
+	pthread_rwlock_wrlock(&s->map_lock);
+	rc = mdb_env_set_mapsize(s->env, (size_t)want);
+	if (!rc)
+		rc = mdb_env_info(s->env, &info);
+	pthread_rwlock_unlock(&s->map_lock);
+	if (rc) {
+		LL_ERROR("store", "%s: grow map to %" PRIu64 " bytes: %s", s->path, want,
+			 mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	s->map_bytes = info.me_mapsize;
+	if (s->map_bytes <= old) {	/* cannot happen with LMDB 0.9; never loop on it */
+		LL_ERROR("store", "%s: map did not grow past %" PRIu64 " bytes", s->path, old);
+		return -ENOSPC;
+	}
+	LL_INFO("store", "%s: map grown from %" PRIu64 " to %" PRIu64 " bytes", s->path, old,
+		s->map_bytes);
+	return 0;
+}
+
+/*
+ * LMDB 0.9 turns a short pwrite at commit into EIO, and a filling disk usually
+ * shows up as one short write before the ENOSPC. When the filesystem has less
+ * room than the transaction needed, that EIO was a full disk.
+ */
+static int commit_errno(struct ll_store *s, int rc, uint64_t need)
+{
+	struct statvfs vfs;
+
+	if (rc == EIO && statvfs(s->path, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < need)
+		return -ENOSPC;
+	return mdb_errno(rc);
+}
+
+/*
+ * Runs body(s, txn, arg) in one write transaction and commits it. When the map
+ * fills (in the body or at commit) the transaction is dropped whole, the map
+ * grows and the body runs again from the start. `need` is about what the
+ * transaction writes, to tell a full disk from an I/O error. Returns 0 or
+ * -errno (logged).
+ */
+static int write_txn(struct ll_store *s, int (*body)(struct ll_store *, MDB_txn *, void *),
+		     void *arg, uint64_t need, const char *what)
+{
+	for (;;) {
+		MDB_txn *txn;
+		int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		if (rc) {
+			LL_ERROR("store", "%s: %s: begin: %s", s->path, what, mdb_strerror(rc));
+			return mdb_errno(rc);
+		}
+		rc = body(s, txn, arg);
+		if (rc < 0) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
+		if (rc == RETRY_MAP_FULL) {
+			mdb_txn_abort(txn);
+		} else {
+			/* mdb_txn_commit frees txn, on failure too, writing nothing */
+			rc = mdb_txn_commit(txn);
+			if (!rc)
+				return 0;
+			if (rc != MDB_MAP_FULL) {
+				int err = commit_errno(s, rc, need);
+				LL_ERROR("store", "%s: %s: commit: %s%s", s->path, what,
+					 mdb_strerror(rc), err == -ENOSPC && rc == EIO ?
+					 " (filesystem full)" : "");
+				return err;
+			}
+		}
+		if ((rc = grow_map(s, what)) < 0)
+			return rc;
+	}
+}
+
+/* Opens every named database and checks (or, when new, records) the ledger's identity. */
+static int init_body(struct ll_store *s, MDB_txn *txn, void *arg)
+{
+	uint8_t buf[4];
+	MDB_val v;
+	int rc, present = 0, wrong = 0;
+	(void)arg;
+
+	for (int i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_MAP_FULL)
+			return RETRY_MAP_FULL;
+		if (rc) {
+			LL_ERROR("store", "%s: open database %s: %s", s->path, db_names[i],
+				 mdb_strerror(rc));
+			return mdb_errno(rc);
+		}
+	}
+
+	const char *keys[] = { "format_version", "chain_id", "hash_alg" };
+	const size_t sizes[] = { 4, 4, 1 };
+	uint32_t found[3] = { 0 };
+	for (int i = 0; i < 3; i++) {
+		rc = meta_get(s, txn, keys[i], &v);
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0)
+			return rc;
+		if (v.mv_size != sizes[i]) {
+			LL_ERROR("store", "%s: meta %s is %zu bytes, not %zu: ledger damaged",
+				 s->path, keys[i], v.mv_size, sizes[i]);
+			return -EIO;
+		}
+		found[i] = sizes[i] == 4 ? get_le32(v.mv_data) : *(const uint8_t *)v.mv_data;
+		present++;
+	}
+
+	if (present == 0) {
+		/* a new ledger: its identity goes in with the databases, in this txn */
+		put_le32(buf, LL_STORE_FORMAT_VERSION);
+		if ((rc = meta_put(s, txn, "format_version", buf, 4)))
+			return rc;
+		put_le32(buf, s->chain_id);
+		if ((rc = meta_put(s, txn, "chain_id", buf, 4)))
+			return rc;
+		return meta_put(s, txn, "hash_alg", &s->hash_alg, 1);
+	}
+	if (present != 3) {
+		LL_ERROR("store", "%s: ledger metadata incomplete (%d of 3 identity keys)",
+			 s->path, present);
+		return -EIO;
+	}
+	if (found[0] != LL_STORE_FORMAT_VERSION) {
+		LL_ERROR("store", "%s: ledger has format version %" PRIu32 ", not %d", s->path,
+			 found[0], LL_STORE_FORMAT_VERSION);
+		wrong = 1;
+	}
+	if (found[1] != s->chain_id) {
+		LL_ERROR("store", "%s: ledger is for chain id %" PRIu32 ", not %" PRIu32, s->path,
+			 found[1], s->chain_id);
+		wrong = 1;
+	}
+	if (found[2] != s->hash_alg) {
+		LL_ERROR("store", "%s: ledger uses hash algorithm %" PRIu32 ", not %u", s->path,
+			 found[2], s->hash_alg);
+		wrong = 1;
+	}
+	return wrong ? -EINVAL : 0;
+}
+
+static int check_cfg(const struct ll_store_cfg *cfg, ll_store_t **out)
+{
+	if (!cfg || !out || !cfg->path || !cfg->path[0]) {
+		LL_ERROR("store", "open: no configuration, path or output handle");
+		return -EINVAL;
+	}
+	if (cfg->hash_alg != LL_HASH_SHA256 && cfg->hash_alg != LL_HASH_SM3) {
+		LL_ERROR("store", "%s: unknown hash algorithm %u", cfg->path, cfg->hash_alg);
+		return -EINVAL;
+	}
+	if (cfg->sync != LL_STORE_SYNC_FULL && cfg->sync != LL_STORE_SYNC_PERIODIC) {
+		LL_ERROR("store", "%s: unknown sync mode %d", cfg->path, (int)cfg->sync);
+		return -EINVAL;
+	}
+	if (cfg->map_bytes && cfg->max_map_bytes && cfg->map_bytes > cfg->max_map_bytes) {
+		LL_ERROR("store", "%s: map_bytes %" PRIu64 " above max_map_bytes %" PRIu64,
+			 cfg->path, cfg->map_bytes, cfg->max_map_bytes);
+		return -EINVAL;
+	}
+	if ((cfg->map_bytes > SIZE_MAX) || (cfg->max_map_bytes > SIZE_MAX)) {
+		LL_ERROR("store", "%s: map size beyond the address space", cfg->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Creates the directory when missing and takes the ledger's exclusive lock. */
+static int lock_dir(struct ll_store *s)
+{
+	struct stat st;
+	char lock_path[PATH_MAX];
+	int rc;
+
+	if (mkdir(s->path, 0750) < 0 && errno != EEXIST) {
+		rc = -errno;
+		LL_ERROR("store", "%s: create directory: %s", s->path, strerror(-rc));
+		return rc;
+	}
+	if (stat(s->path, &st) < 0) {
+		rc = -errno;
+		LL_ERROR("store", "%s: stat: %s", s->path, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		LL_ERROR("store", "%s: not a directory", s->path);
+		return -ENOTDIR;
+	}
+	if (snprintf(lock_path, sizeof lock_path, "%s/%s", s->path, LOCK_FILE) >=
+	    (int)sizeof lock_path) {
+		LL_ERROR("store", "%s: path too long", s->path);
+		return -ENAMETOOLONG;
+	}
+	s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (s->lock_fd < 0) {
+		rc = -errno;
+		LL_ERROR("store", "%s: open %s: %s", s->path, LOCK_FILE, strerror(-rc));
+		return rc;
+	}
+	/* flock, unlike LMDB's fcntl locks, also excludes a second handle in this process */
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (rc == -EBUSY)
+			LL_ERROR("store", "%s: ledger already open by another process or handle "
+				 "(%s is locked)", s->path, LOCK_FILE);
+		else
+			LL_ERROR("store", "%s: lock %s: %s", s->path, LOCK_FILE, strerror(-rc));
+		close(s->lock_fd);
+		s->lock_fd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+static int open_env(struct ll_store *s, const struct ll_store_cfg *cfg)
+{
+	unsigned flags = MDB_NOTLS;
+	MDB_envinfo info;
+	int rc;
+
+	/* periodic: LMDB skips fsync at commit; ll_store_sync flushes */
+	if (cfg->sync == LL_STORE_SYNC_PERIODIC)
+		flags |= MDB_NOSYNC;
+	if ((rc = mdb_env_create(&s->env))) {
+		LL_ERROR("store", "%s: create environment: %s", s->path, mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	if ((rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) ||
+	    (rc = mdb_env_set_mapsize(s->env, (size_t)s->map_bytes)) ||
+	    (rc = mdb_env_open(s->env, s->path, flags, 0640))) {
+		LL_ERROR("store", "%s: open environment: %s", s->path, mdb_strerror(rc));
+		goto err;
+	}
+	/* an existing ledger keeps at least the size it already fills */
+	if ((rc = mdb_env_info(s->env, &info))) {
+		LL_ERROR("store", "%s: environment info: %s", s->path, mdb_strerror(rc));
+		goto err;
+	}
+	s->map_bytes = info.me_mapsize;
+	return 0;
+err:
+	mdb_env_close(s->env);
+	s->env = NULL;
+	return mdb_errno(rc);
+}
+
+int ll_store_open(const struct ll_store_cfg *cfg, ll_store_t **out)
+{
+	struct ll_store *s;
+	int rc;
+
+	if ((rc = check_cfg(cfg, out)) < 0)
+		goto err;
+	rc = -ENOMEM;
+	if (!(s = calloc(1, sizeof *s)))
+		goto err;
+	s->lock_fd = -1;
+	s->chain_id = cfg->chain_id;
+	s->hash_alg = cfg->hash_alg;
+	s->max_map_bytes = cfg->max_map_bytes ? cfg->max_map_bytes : DEFAULT_MAX_MAP_BYTES;
+	s->map_bytes = cfg->map_bytes ? cfg->map_bytes : DEFAULT_MAP_BYTES;
+	if (s->map_bytes > s->max_map_bytes)	/* only the defaults can get here */
+		s->map_bytes = s->max_map_bytes;
+	if (!(s->path = strdup(cfg->path)))
+		goto err_free;
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	/* a steady stream of readers must not starve the map's growth */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	rc = -pthread_rwlock_init(&s->map_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (rc < 0)
+		goto err_path;
+	if ((rc = -pthread_mutex_init(&s->write_lock, NULL)) < 0)
+		goto err_rwlock;
+	if ((rc = lock_dir(s)) < 0)
+		goto err_mutex;
+	if ((rc = open_env(s, cfg)) < 0)
+		goto err_unlock;
+	if ((rc = write_txn(s, init_body, NULL, 64 << 10, "initialise")) < 0)
+		goto err_env;
+	*out = s;
+	return 0;
+
+err_env:
+	mdb_env_close(s->env);
+err_unlock:
+	close(s->lock_fd);
+err_mutex:
+	pthread_mutex_destroy(&s->write_lock);
+err_rwlock:
+	pthread_rwlock_destroy(&s->map_lock);
+err_path:
+	free(s->path);
+err_free:
+	free(s);
+err:
+	return rc;
+}
+
+void ll_store_close(ll_store_t *s)
+{
+	int rc;
+
+	if (!s)
+		return;
+	if ((rc = mdb_env_sync(s->env, 1)))
+		LL_ERROR("store", "%s: sync at close: %s", s->path, mdb_strerror(rc));
+	mdb_env_close(s->env);
+	/* the lock goes last, so the next owner never sees a half-closed environment */
+	close(s->lock_fd);
+	pthread_mutex_destroy(&s->write_lock);
+	pthread_rwlock_destroy(&s->map_lock);
+	free(s->path);
+	free(s);
+}
+
+int ll_store_sync(ll_store_t *s)
+{
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	if ((rc = mdb_env_sync(s->env, 1))) {
+		LL_ERROR("store", "%s: sync: %s", s->path, mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	return 0;
+}
+
+static int begin_read(struct ll_store *s, MDB_txn **txn)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&s->map_lock);
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn))) {
+		pthread_rwlock_unlock(&s->map_lock);
+		LL_ERROR("store", "%s: begin read: %s", s->path, mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	return 0;
+}
+
+static void end_read(struct ll_store *s, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&s->map_lock);
+}
+
+/* The tip inside txn: -ENOENT on an empty ledger. */
+static int read_tip(struct ll_store *s, MDB_txn *txn, uint64_t *height, uint8_t *hash)
+{
+	MDB_val h, v;
+	int rc;
+
+	if ((rc = meta_get(s, txn, "tip_height", &h)) < 0)
+		return rc;
+	if ((rc = meta_get(s, txn, "tip_hash", &v)) < 0) {
+		if (rc == -ENOENT)
+			LL_ERROR("store", "%s: tip height without tip hash", s->path);
+		return rc == -ENOENT ? -EIO : rc;
+	}
+	if (h.mv_size != 8 || v.mv_size != 32) {
+		LL_ERROR("store", "%s: tip is %zu + %zu bytes, not 8 + 32: ledger damaged",
+			 s->path, h.mv_size, v.mv_size);
+		return -EIO;
+	}
+	*height = get_le64(h.mv_data);
+	if (hash)
+		memcpy(hash, v.mv_data, 32);
+	return 0;
+}
+
+int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32])
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (!s || !height || !hash)
+		return -EINVAL;
+	if ((rc = begin_read(s, &txn)) < 0)
+		return rc;
+	rc = read_tip(s, txn, height, hash);
+	end_read(s, txn);
+	return rc;
+}
+
+/* Returns 0, RETRY_MAP_FULL, KEY_EXISTS (the caller's to judge) or -errno (logged). */
+static int put_or_retry(struct ll_store *s, MDB_txn *txn, enum dbi_slot db, MDB_val *k,
+			MDB_val *v, unsigned flags, uint64_t height)
+{
+	int rc = mdb_put(txn, s->dbi[db], k, v, flags);
+	if (rc == MDB_MAP_FULL)
+		return RETRY_MAP_FULL;
+	if (rc == MDB_KEYEXIST)
+		return KEY_EXISTS;
+	if (rc) {
+		LL_ERROR("store", "%s: block %" PRIu64 ": write %s: %s", s->path, height,
+			 db_names[db], mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	return 0;
+}
+
+static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
+{
+	const struct ll_store_block *b = arg;
+	uint8_t key[8], tip[8], loc[TXINDEX_VALUE_BYTES];
+	uint64_t tip_height;
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+	int rc;
+
+	rc = read_tip(s, txn, &tip_height, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == -ENOENT ? b->height != 0 : b->height != tip_height + 1) {
+		if (rc == -ENOENT)
+			LL_ERROR("store", "%s: block %" PRIu64 " on an empty ledger (want 0)",
+				 s->path, b->height);
+		else
+			LL_ERROR("store", "%s: block %" PRIu64 " does not follow the tip %" PRIu64,
+				 s->path, b->height, tip_height);
+		return -EINVAL;
+	}
+
+	put_be64(key, b->height);
+	for (int db = DB_HEADERS; db <= DB_BODIES; db++) {
+		v.mv_size = db == DB_HEADERS ? b->header_len : b->body_len;
+		v.mv_data = (void *)(db == DB_HEADERS ? b->header : b->body);
+		/* heights only grow, so every put is an append: no page splits mid-tree */
+		rc = put_or_retry(s, txn, db, &k, &v, MDB_APPEND, b->height);
+		if (rc == KEY_EXISTS) {
+			LL_ERROR("store", "%s: %s already holds height %" PRIu64 " above the tip: "
+				 "ledger damaged", s->path, db_names[db], b->height);
+			return -EIO;
+		}
+		if (rc)
+			return rc;
+	}
+
+	for (uint32_t i = 0; i < b->tx_count; i++) {
+		MDB_val id = { .mv_size = 32, .mv_data = (void *)(b->txids + (size_t)i * 32) };
+		put_le64(loc, b->height);
+		put_le32(loc + 8, i);
+		put_le64(loc + 12, b->first_log_index + i);
+		v.mv_size = sizeof loc;
+		v.mv_data = loc;
+		rc = put_or_retry(s, txn, DB_TXINDEX, &id, &v, MDB_NOOVERWRITE, b->height);
+		if (rc == KEY_EXISTS) {
+			char hex[17];
+			hex_prefix(id.mv_data, hex);
+			/* on KEYEXIST, v points at the entry already there */
+			uint64_t at = v.mv_size == TXINDEX_VALUE_BYTES ? get_le64(v.mv_data) : 0;
+			LL_ERROR("store", "%s: block %" PRIu64 " refused: tx %" PRIu32 " (txid %s...) "
+				 "was already committed at height %" PRIu64, s->path, b->height, i,
+				 hex, at);
+			return -EINVAL;
+		}
+		if (rc)
+			return rc;
+	}
+
+	put_le64(tip, b->height);
+	if ((rc = meta_put(s, txn, "tip_height", tip, sizeof tip)))
+		return rc;
+	return meta_put(s, txn, "tip_hash", b->hash, 32);
+}
+
+int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
+{
+	char what[48];
+	uint64_t need;
+	int rc;
+
+	if (!s || !b || !b->hash || (!b->header && b->header_len) || (!b->body && b->body_len) ||
+	    (!b->txids && b->tx_count))
+		return -EINVAL;
+	snprintf(what, sizeof what, "commit block %" PRIu64, b->height);
+	pthread_mutex_lock(&s->write_lock);
+	/* the payload, its index entries, and a margin for the tree's pages */
+	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 64 + (64 << 10);
+	rc = write_txn(s, commit_body, (void *)b, need, what);
+	pthread_mutex_unlock(&s->write_lock);
+	return rc;
+}
+
+/* A malloc'd copy of dbi[key]; -ENOENT when absent. */
+static int get_copy(struct ll_store *s, enum dbi_slot db, MDB_val *key, uint8_t **out,
+		    size_t *len)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if ((rc = begin_read(s, &txn)) < 0)
+		return rc;
+	rc = mdb_get(txn, s->dbi[db], key, &v);
+	if (rc == MDB_NOTFOUND) {
+		rc = -ENOENT;
+	} else if (rc) {
+		LL_ERROR("store", "%s: read %s: %s", s->path, db_names[db], mdb_strerror(rc));
+		rc = mdb_errno(rc);
+	} else if (!(*out = malloc(v.mv_size ? v.mv_size : 1))) {
+		rc = -ENOMEM;
+	} else {
+		memcpy(*out, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	end_read(s, txn);
+	return rc;
+}
+
+static int get_at_height(struct ll_store *s, enum dbi_slot db, uint64_t height, uint8_t **out,
+			 size_t *len)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key };
+
+	if (!s || !out || !len)
+		return -EINVAL;
+	put_be64(key, height);
+	return get_copy(s, db, &k, out, len);
+}
+
+int ll_store_header(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len)
+{
+	return get_at_height(s, DB_HEADERS, height, out, len);
+}
+
+int ll_store_body(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len)
+{
+	return get_at_height(s, DB_BODIES, height, out, len);
+}
+
+int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location *loc)
+{
+	MDB_val k = { .mv_size = 32, .mv_data = (void *)txid }, v;
+	MDB_txn *txn;
+	int rc;
+
+	if (!s || !txid || !loc)
+		return -EINVAL;
+	if ((rc = begin_read(s, &txn)) < 0)
+		return rc;
+	rc = mdb_get(txn, s->dbi[DB_TXINDEX], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		rc = -ENOENT;
+	} else if (rc) {
+		LL_ERROR("store", "%s: read txindex: %s", s->path, mdb_strerror(rc));
+		rc = mdb_errno(rc);
+	} else if (v.mv_size != TXINDEX_VALUE_BYTES) {
+		LL_ERROR("store", "%s: txindex entry is %zu bytes, not %d: ledger damaged",
+			 s->path, v.mv_size, TXINDEX_VALUE_BYTES);
+		rc = -EIO;
+	} else {
+		const uint8_t *p = v.mv_data;
+		loc->height = get_le64(p);
+		loc->index = get_le32(p + 8);
+		loc->log_index = get_le64(p + 12);
+	}
+	end_read(s, txn);
+	return rc;
+}

@@ -1,0 +1,85 @@
+/* The ledger's LMDB store: one environment with the named databases of
+ * ../shared/DESIGN.md ("Ledger"); a block goes in with one write transaction. */
+#ifndef LL_STORE_H
+#define LL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LL_STORE_FORMAT_VERSION 1
+
+typedef struct ll_store ll_store_t;
+
+enum ll_store_sync {
+	LL_STORE_SYNC_FULL = 0,	/* fsync at every commit: nothing acknowledged is ever lost */
+	LL_STORE_SYNC_PERIODIC,	/* commits reach disk at the next ll_store_sync: a crash
+				 * loses the commits since then (the risk window) */
+};
+
+struct ll_store_cfg {
+	const char *path;		/* directory, created if missing */
+	uint32_t chain_id;
+	uint8_t hash_alg;		/* enum ll_hash_alg: 1 sha256, 2 sm3 */
+	enum ll_store_sync sync;
+	uint64_t map_bytes;		/* initial LMDB map size; 0 = 64 MiB */
+	uint64_t max_map_bytes;		/* the map grows up to this; 0 = 1 TiB */
+};
+
+/* One block as the store keeps it; the store does not interpret header or body. */
+struct ll_store_block {
+	uint64_t height;		/* must be the tip's height + 1 (0 for genesis) */
+	const uint8_t *hash;		/* 32 bytes: H(header), becomes the tip */
+	const uint8_t *header;		/* encoded header (host/chain/ll_block.h) */
+	size_t header_len;
+	const uint8_t *body;		/* encoded body: offsets + records as received */
+	size_t body_len;
+	const uint8_t *txids;		/* tx_count * 32 bytes: the leaf hashes, in order */
+	uint32_t tx_count;
+	uint64_t first_log_index;	/* ledger-wide log index of the block's first tx */
+};
+
+/* Where a transaction sits. */
+struct ll_store_tx_location {
+	uint64_t height;
+	uint32_t index;			/* within the block */
+	uint64_t log_index;		/* within the ledger-wide log */
+};
+
+/*
+ * ll_store_open - opens (creating when empty) the ledger at cfg->path. A ledger
+ * made for another chain id, hash algorithm or format version is refused with
+ * -EINVAL and a log line naming both values. A ledger another process (or
+ * handle) has open is refused with -EBUSY. Returns 0, -errno.
+ */
+int ll_store_open(const struct ll_store_cfg *cfg, ll_store_t **out);
+
+/* ll_store_close - commits nothing further, syncs, releases the lock. NULL is a no-op. */
+void ll_store_close(ll_store_t *s);
+
+/* ll_store_tip - height and hash of the newest block; -ENOENT when there is none. */
+int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32]);
+
+/*
+ * ll_store_commit - header, body, every txindex entry and the new tip in ONE
+ * write transaction. When the map is full it grows and the same block is tried
+ * again. Returns 0; -EINVAL for a height that does not follow the tip or a txid
+ * already present; -ENOSPC when the disk (or max_map_bytes) is full, with
+ * nothing of the block written; -EIO. One writer thread at a time.
+ */
+int ll_store_commit(ll_store_t *s, const struct ll_store_block *b);
+
+/* ll_store_sync - forces committed data to disk (the periodic mode's flush). */
+int ll_store_sync(ll_store_t *s);
+
+/*
+ * ll_store_header / ll_store_body - copies of what was committed at `height`,
+ * malloc'd into *out (caller frees), *len its size. -ENOENT when absent.
+ */
+int ll_store_header(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len);
+int ll_store_body(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len);
+
+/* ll_store_tx - where txid (32 bytes) was committed; -ENOENT when it never was. */
+int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location *loc);
+
+#endif /* LL_STORE_H */
