@@ -19,6 +19,8 @@
 #include "ll_log.h"
 #include "ll_store.h"
 
+#include "ll_ledger_log.h"
+
 #define DEFAULT_MAP_BYTES	(64ULL << 20)
 #define DEFAULT_MAX_MAP_BYTES	(1ULL << 40)
 #define LOCK_FILE		"ledger.lock"
@@ -538,6 +540,74 @@ static int read_tip(struct ll_store *s, MDB_txn *txn, uint64_t *height, uint8_t 
 	return 0;
 }
 
+/* Leaves in the ledger-wide log inside txn; 0 on an empty ledger. */
+static int read_log_size(struct ll_store *s, MDB_txn *txn, uint64_t *size)
+{
+	MDB_val v;
+	int rc = meta_get(s, txn, "log_size", &v);
+	if (rc == -ENOENT) {
+		*size = 0;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (v.mv_size != 8) {
+		LL_ERROR("store", "%s: meta log_size is %zu bytes, not 8: ledger damaged", s->path,
+			 v.mv_size);
+		return -EIO;
+	}
+	*size = get_le64(v.mv_data);
+	return 0;
+}
+
+/* Log node keys: level, then the index big-endian, so a level's nodes sort in order. */
+#define LOG_KEY_BYTES 9
+
+static void log_key(unsigned level, uint64_t index, uint8_t key[LOG_KEY_BYTES])
+{
+	key[0] = (uint8_t)level;
+	put_be64(key + 1, index);
+}
+
+int ll_store_log_size(ll_store_t *s, uint64_t *size)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (!s || !size)
+		return -EINVAL;
+	if ((rc = begin_read(s, &txn)) < 0)
+		return rc;
+	rc = read_log_size(s, txn, size);
+	end_read(s, txn);
+	return rc;
+}
+
+int ll_store_log_node(void *store, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct ll_store *s = store;
+	uint8_t key[LOG_KEY_BYTES];
+	MDB_txn *txn;
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	int rc;
+
+	if (!s || !out || level > 63)
+		return -EINVAL;
+	log_key(level, index, key);
+	if ((rc = begin_read(s, &txn)) < 0)
+		return rc;
+	rc = mdb_get(txn, s->dbi[DB_LOG], &k, &v);
+	if (rc == 0 && v.mv_size == 32)
+		memcpy(out, v.mv_data, 32);
+	else if (rc == 0)
+		rc = EIO;	/* a damaged entry; reported below */
+	end_read(s, txn);
+	if (rc && rc != MDB_NOTFOUND)
+		LL_ERROR("store", "%s: read log node %u/%" PRIu64 ": %s", s->path, level, index,
+			 rc == EIO ? "wrong size" : mdb_strerror(rc));
+	return rc == EIO ? -EIO : mdb_errno(rc);
+}
+
 int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32])
 {
 	MDB_txn *txn;
@@ -590,6 +660,16 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 		return -EINVAL;
 	}
 
+	uint64_t log_size;
+	if ((rc = read_log_size(s, txn, &log_size)) < 0)
+		return rc;
+	if (b->first_log_index != log_size) {
+		LL_ERROR("store", "%s: block %" PRIu64 " starts the log at %" PRIu64
+			 ", but the log holds %" PRIu64, s->path, b->height, b->first_log_index,
+			 log_size);
+		return -EINVAL;
+	}
+
 	put_be64(key, b->height);
 	for (int db = DB_HEADERS; db <= DB_BODIES; db++) {
 		v.mv_size = db == DB_HEADERS ? b->header_len : b->body_len;
@@ -627,6 +707,26 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 			return rc;
 	}
 
+	for (size_t i = 0; i < b->log_node_count; i++) {
+		const struct ll_ledger_log_node *node = &b->log_nodes[i];
+		uint8_t node_key[LOG_KEY_BYTES];
+		log_key(node->level, node->index, node_key);
+		MDB_val nk = { .mv_size = sizeof node_key, .mv_data = node_key };
+		v.mv_size = 32;
+		v.mv_data = (void *)node->hash;
+		rc = put_or_retry(s, txn, DB_LOG, &nk, &v, MDB_NOOVERWRITE, b->height);
+		if (rc == KEY_EXISTS) {
+			LL_ERROR("store", "%s: block %" PRIu64 " refused: log node %u/%" PRIu64
+				 " already written", s->path, b->height, node->level, node->index);
+			return -EINVAL;
+		}
+		if (rc)
+			return rc;
+	}
+
+	put_le64(tip, b->first_log_index + b->tx_count);
+	if ((rc = meta_put(s, txn, "log_size", tip, sizeof tip)))
+		return rc;
 	put_le64(tip, b->height);
 	if ((rc = meta_put(s, txn, "tip_height", tip, sizeof tip)))
 		return rc;
@@ -640,12 +740,13 @@ int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
 	int rc;
 
 	if (!s || !b || !b->hash || (!b->header && b->header_len) || (!b->body && b->body_len) ||
-	    (!b->txids && b->tx_count))
+	    (!b->txids && b->tx_count) || (!b->log_nodes && b->log_node_count))
 		return -EINVAL;
 	snprintf(what, sizeof what, "commit block %" PRIu64, b->height);
 	pthread_mutex_lock(&s->write_lock);
 	/* the payload, its index entries, and a margin for the tree's pages */
-	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 64 + (64 << 10);
+	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 64 +
+	       (uint64_t)b->log_node_count * 64 + (64 << 10);
 	rc = write_txn(s, commit_body, (void *)b, need, what);
 	pthread_mutex_unlock(&s->write_lock);
 	return rc;

@@ -26,6 +26,8 @@ struct ll_store_cfg {
 	uint64_t max_map_bytes;		/* the map grows up to this; 0 = 1 TiB */
 };
 
+struct ll_ledger_log_node;	/* host/chain/ll_ledger_log.h */
+
 /* One block as the store keeps it; the store does not interpret header or body. */
 struct ll_store_block {
 	uint64_t height;		/* must be the tip's height + 1 (0 for genesis) */
@@ -36,8 +38,11 @@ struct ll_store_block {
 	size_t body_len;
 	const uint8_t *txids;		/* tx_count * 32 bytes: the leaf hashes, in order */
 	uint32_t tx_count;
-	uint64_t first_log_index;	/* ledger-wide log index of the block's first tx */
-};
+	uint64_t first_log_index;	/* ledger-wide log index of the block's first tx:
+					 * must equal the log size after the tip */
+	const struct ll_ledger_log_node *log_nodes;	/* new perfect subtrees of the */
+	size_t log_node_count;				/* ledger-wide log, written in */
+};							/* the same transaction */
 
 /* Where a transaction sits. */
 struct ll_store_tx_location {
@@ -61,13 +66,25 @@ void ll_store_close(ll_store_t *s);
 int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32]);
 
 /*
- * ll_store_commit - header, body, every txindex entry and the new tip in ONE
- * write transaction. When the map is full it grows and the same block is tried
- * again. Returns 0; -EINVAL for a height that does not follow the tip or a txid
- * already present; -ENOSPC when the disk (or max_map_bytes) is full, with
- * nothing of the block written; -EIO. One writer thread at a time.
+ * ll_store_commit - header, body, every txindex entry, the block's ledger-wide
+ * log nodes and the new tip in ONE write transaction. When the map is full it
+ * grows and the same block is tried again. Returns 0; -EINVAL for a height that
+ * does not follow the tip, a first_log_index that does not continue the log,
+ * or a txid already present; -ENOSPC when max_map_bytes or the disk is full
+ * (LMDB reports a short write as EIO: when free space is below what the
+ * transaction needed, that is reported as -ENOSPC), with nothing of the block
+ * written; -EIO. One writer thread at a time.
  */
 int ll_store_commit(ll_store_t *s, const struct ll_store_block *b);
+
+/*
+ * ll_store_log_size - leaves in the ledger-wide log after the tip (0 when empty).
+ * ll_store_log_node - the hash of log node (level, index); -ENOENT when absent.
+ * Its signature fits struct ll_ledger_log_source's read_node, with the store as
+ * ctx. Both read a snapshot; safe beside the writer.
+ */
+int ll_store_log_size(ll_store_t *s, uint64_t *size);
+int ll_store_log_node(void *store, unsigned level, uint64_t index, uint8_t out[32]);
 
 /* ll_store_sync - forces committed data to disk (the periodic mode's flush). */
 int ll_store_sync(ll_store_t *s);

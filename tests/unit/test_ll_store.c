@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "ll_ledger_log.h"
 #include "ll_store.h"
 #include "ll_test_util.h"
 
@@ -48,6 +49,13 @@ static void tblock_make(struct tblock *t, uint64_t height, size_t body_len, uint
 		.txids = t->txids, .tx_count = tx_count,
 		.first_log_index = first_log_index,
 	};
+}
+
+/* Log leaves before height h when block j holds j % 5 transactions. */
+static uint64_t log_before_mod5(uint64_t h)
+{
+	uint64_t r = h % 5;
+	return h / 5 * 10 + r * (r - (r > 0)) / 2;
 }
 
 static void tblock_free(struct tblock *t)
@@ -151,7 +159,7 @@ static void commit_range(ll_store_t *s, uint64_t from, uint64_t to, uint64_t sal
 {
 	for (uint64_t h = from; h < to; h++) {
 		struct tblock t;
-		tblock_make(&t, h, 200 + h * 13, (uint32_t)(h % 5), h * 4, salt);
+		tblock_make(&t, h, 200 + h * 13, (uint32_t)(h % 5), log_before_mod5(h), salt);
 		assert_int_equal(ll_store_commit(s, &t.b), 0);
 		tblock_free(&t);
 	}
@@ -161,7 +169,7 @@ static void assert_range_reads_back(ll_store_t *s, uint64_t from, uint64_t to, u
 {
 	for (uint64_t h = from; h < to; h++) {
 		struct tblock t;
-		tblock_make(&t, h, 200 + h * 13, (uint32_t)(h % 5), h * 4, salt);
+		tblock_make(&t, h, 200 + h * 13, (uint32_t)(h % 5), log_before_mod5(h), salt);
 		assert_block_reads_back(s, &t);
 		if (h + 1 == to)
 			assert_tip(s, h, t.hash);
@@ -210,7 +218,7 @@ static void test_commit_genesis_and_blocks_read_back(void **state)
 
 	/* an empty block is a block too */
 	struct tblock t;
-	tblock_make(&t, n, 0, 0, n * 4, 2);
+	tblock_make(&t, n, 0, 0, log_before_mod5(n), 2);
 	assert_int_equal(ll_store_commit(s, &t.b), 0);
 	assert_block_reads_back(s, &t);
 	assert_tip(s, n, t.hash);
@@ -676,6 +684,59 @@ static void test_calls_reject_null_arguments(void **state)
 
 #define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* The ledger-wide log: nodes go in with their block, the size runs on, gaps are refused. */
+static void test_commit_keeps_log_nodes_and_size(void **state)
+{
+	struct fixture *f = *state;
+	ll_store_t *s = NULL;
+	uint64_t size = 99;
+	uint8_t hash[32];
+
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	assert_int_equal(ll_store_log_size(s, &size), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(ll_store_log_node(s, 0, 0, hash), -ENOENT);
+
+	struct tblock t;
+	struct ll_ledger_log_node nodes[3] = { { .level = 0, .index = 0 },
+					       { .level = 0, .index = 1 },
+					       { .level = 1, .index = 0 } };
+	for (int i = 0; i < 3; i++)
+		memset(nodes[i].hash, 0x10 + i, 32);
+	tblock_make(&t, 0, 10, 2, 0, 21);
+	t.b.log_nodes = nodes;
+	t.b.log_node_count = 3;
+	assert_int_equal(ll_store_commit(s, &t.b), 0);
+	tblock_free(&t);
+	assert_int_equal(ll_store_log_size(s, &size), 0);
+	assert_int_equal(size, 2);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ll_store_log_node(s, nodes[i].level, nodes[i].index, hash), 0);
+		assert_memory_equal(hash, nodes[i].hash, 32);
+	}
+
+	/* a block that does not continue the log is refused, and leaves nothing */
+	tblock_make(&t, 1, 10, 1, 3, 22);
+	assert_int_equal(ll_store_commit(s, &t.b), -EINVAL);
+	assert_block_absent(s, &t);
+	tblock_free(&t);
+	/* a node written twice is refused with its whole block */
+	tblock_make(&t, 1, 10, 1, 2, 22);
+	t.b.log_nodes = nodes + 2;
+	t.b.log_node_count = 1;
+	assert_int_equal(ll_store_commit(s, &t.b), -EINVAL);
+	assert_block_absent(s, &t);
+	assert_int_equal(ll_store_log_size(s, &size), 0);
+	assert_int_equal(size, 2);
+	t.b.log_nodes = NULL;
+	t.b.log_node_count = 0;
+	assert_int_equal(ll_store_commit(s, &t.b), 0);
+	tblock_free(&t);
+	assert_int_equal(ll_store_log_size(s, &size), 0);
+	assert_int_equal(size, 3);
+	ll_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +756,7 @@ int main(void)
 		STORE_TEST(test_close_null_is_noop),
 		STORE_TEST(test_open_rejects_invalid_cfg),
 		STORE_TEST(test_calls_reject_null_arguments),
+		STORE_TEST(test_commit_keeps_log_nodes_and_size),
 	};
 	return cmocka_run_group_tests_name("ll_store", tests, NULL, NULL);
 }
