@@ -1,0 +1,473 @@
+/* The chain over the store: a hashed batch becomes the next block (log append,
+ * header, body) in one transaction; reads and proofs come back out of the store,
+ * and verify recomputes everything from the bodies alone. */
+#include "ll_chain.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ll_hash.h"
+#include "ll_ledger_log.h"
+#include "ll_log.h"
+#include "ll_err.h"
+#include "ll_merkle.h"
+#include "ll_time.h"
+
+struct ll_chain {
+	ll_store_t *store;
+	uint8_t alg;
+	uint32_t chain_id;
+	uint64_t proposer;
+	struct ll_block_header tip;	/* written only by the committing thread */
+	uint8_t tip_hash[32];
+	struct ll_ledger_log_source log;	/* the store's log database */
+};
+
+/* Header and hash of the block at height, straight from the store. */
+static int read_header(ll_chain_t *c, uint64_t height, struct ll_block_header *h)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = ll_store_header(c->store, height, &buf, &len);
+	if (rc < 0)
+		return rc;
+	rc = ll_block_header_decode(buf, len, h);
+	free(buf);
+	if (rc < 0)
+		LL_ERROR("chain", "header at height %" PRIu64 " does not decode: ledger damaged",
+			 height);
+	return rc < 0 ? -EIO : 0;
+}
+
+/* Encodes h and its body and commits them with the log nodes; updates the tip. */
+static int commit_block(ll_chain_t *c, const struct ll_block_header *h, const uint8_t *body,
+			const uint8_t *txids, const struct ll_ledger_log_node *nodes,
+			size_t node_count)
+{
+	uint8_t header[LL_BLOCK_HEADER_BYTES], hash[32];
+	int rc = ll_block_hash(h, hash);
+	if (rc < 0)
+		return rc;
+	ll_block_header_encode(h, header);
+	struct ll_store_block b = {
+		.height = h->height, .hash = hash,
+		.header = header, .header_len = sizeof header,
+		.body = body, .body_len = h->body_bytes,
+		.txids = txids, .tx_count = h->tx_count,
+		.first_log_index = h->log_size - h->tx_count,
+		.log_nodes = nodes, .log_node_count = node_count,
+	};
+	if ((rc = ll_store_commit(c->store, &b)) < 0)
+		return rc;
+	c->tip = *h;
+	memcpy(c->tip_hash, hash, sizeof hash);
+	return 0;
+}
+
+static int write_genesis(ll_chain_t *c, uint64_t time_ns)
+{
+	struct ll_block_header g;
+	uint8_t body[8];
+	uint32_t offsets[1] = { 0 };
+	int rc = ll_block_genesis(c->chain_id, c->alg, time_ns ? time_ns : ll_time_wall_ns(), &g);
+	if (rc < 0)
+		return rc;
+	g.proposer = c->proposer;
+	if (ll_block_body_encode(offsets, 0, body, body, sizeof body) < 0)
+		return -EINVAL;
+	return commit_block(c, &g, body, NULL, NULL, 0);
+}
+
+int ll_chain_open(const struct ll_chain_cfg *cfg, ll_chain_t **out)
+{
+	ll_chain_t *c;
+	uint64_t height;
+	int rc = -ENOMEM;
+
+	if (!cfg || !out)
+		return -EINVAL;
+	if (!(c = calloc(1, sizeof *c)))
+		goto err;
+	c->alg = cfg->store.hash_alg;
+	c->chain_id = cfg->store.chain_id;
+	c->proposer = cfg->proposer;
+	if ((rc = ll_store_open(&cfg->store, &c->store)) < 0)
+		goto err_free;
+	c->log.read_node = ll_store_log_node;
+	c->log.ctx = c->store;
+
+	rc = ll_store_tip(c->store, &height, c->tip_hash);
+	if (rc == -ENOENT)
+		rc = write_genesis(c, cfg->genesis_time_ns);
+	else if (rc == 0)
+		rc = read_header(c, height, &c->tip);
+	if (rc < 0)
+		goto err_close;
+	*out = c;
+	return 0;
+
+err_close:
+	ll_store_close(c->store);
+err_free:
+	free(c);
+err:
+	return rc;
+}
+
+void ll_chain_close(ll_chain_t *c)
+{
+	if (!c)
+		return;
+	ll_store_close(c->store);
+	free(c);
+}
+
+int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip)
+{
+	if (!c || !tip)
+		return -EINVAL;
+	*tip = c->tip;
+	return 0;
+}
+
+int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b)
+{
+	if (!b || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))
+		return -EINVAL;
+	return ll_merkle_root_records((enum ll_hash_alg)hash_alg, b->offsets, b->n, b->data,
+				      b->leaves, b->root);
+}
+
+int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
+		    struct ll_block_header *out)
+{
+	struct ll_ledger_log_node *nodes = NULL;
+	uint8_t *body = NULL;
+	size_t node_count;
+	int rc = -EINVAL;
+
+	if (!c || !b || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))
+		return -EINVAL;
+	uint64_t data_bytes = (uint64_t)b->offsets[b->n] - b->offsets[0];
+	size_t body_len = ll_block_body_bytes(b->n, (uint32_t)data_bytes);
+	if (b->offsets[b->n] < b->offsets[0] || body_len > UINT32_MAX)
+		return -EINVAL;
+
+	struct ll_block_header h = {
+		.version = LL_BLOCK_VERSION,
+		.hash_alg = c->alg,
+		.chain_id = c->chain_id,
+		.height = c->tip.height + 1,
+		.timestamp_ns = timestamp_ns,
+		.tx_count = b->n,
+		.body_bytes = (uint32_t)body_len,
+		.log_size = c->tip.log_size + b->n,
+		.proposer = c->proposer,
+	};
+	memcpy(h.prev_hash, c->tip_hash, 32);
+	memcpy(h.merkle_root, b->root, 32);
+
+	rc = -ENOMEM;
+	nodes = malloc(ll_ledger_log_append_nodes(c->tip.log_size, b->n) * sizeof *nodes);
+	body = malloc(body_len);
+	if (!nodes || !body)
+		goto out;
+	if ((rc = (int)ll_block_body_encode(b->offsets, b->n, b->data, body, body_len)) < 0)
+		goto out;
+	rc = ll_ledger_log_append(c->alg, &c->log, c->tip.log_size, b->leaves, b->n, nodes,
+				  &node_count, h.log_root);
+	if (rc < 0)
+		goto out;
+	if ((rc = commit_block(c, &h, body, b->leaves, nodes, node_count)) == 0 && out)
+		*out = h;
+out:
+	free(nodes);
+	free(body);
+	return rc;
+}
+
+int ll_chain_append(ll_chain_t *c, struct ll_chain_batch *b, uint64_t timestamp_ns,
+		    struct ll_block_header *out)
+{
+	if (!c)
+		return -EINVAL;
+	int rc = ll_chain_hash_batch(c->alg, b);
+	return rc < 0 ? rc : ll_chain_commit(c, b, timestamp_ns, out);
+}
+
+int ll_chain_block(ll_chain_t *c, uint64_t height, struct ll_block_header *h,
+		   uint8_t **body, size_t *body_len)
+{
+	if (!c || !h || (body && !body_len))
+		return -EINVAL;
+	int rc = read_header(c, height, h);
+	if (rc < 0 || !body)
+		return rc;
+	return ll_store_body(c->store, height, body, body_len);
+}
+
+/* A block's body decoded, with its offsets as a plain array for the hash APIs. */
+struct body_view {
+	uint8_t *raw;
+	struct ll_block_body body;
+	uint32_t *offsets;
+};
+
+static void body_view_free(struct body_view *v)
+{
+	free(v->raw);
+	free(v->offsets);
+}
+
+static int body_view_read(ll_chain_t *c, uint64_t height, struct body_view *v)
+{
+	size_t len;
+	memset(v, 0, sizeof *v);
+	int rc = ll_store_body(c->store, height, &v->raw, &len);
+	if (rc < 0)
+		return rc;
+	if (ll_block_body_decode(v->raw, len, &v->body) < 0) {
+		LL_ERROR("chain", "body at height %" PRIu64 " does not decode", height);
+		body_view_free(v);
+		return -EBADMSG;
+	}
+	if (!(v->offsets = malloc(((size_t)v->body.n + 1) * sizeof *v->offsets))) {
+		body_view_free(v);
+		return -ENOMEM;
+	}
+	v->offsets[0] = 0;
+	for (uint32_t i = 0; i < v->body.n; i++) {
+		const uint8_t *rec;
+		uint32_t rec_len;
+		ll_block_body_record(&v->body, i, &rec, &rec_len);
+		v->offsets[i + 1] = v->offsets[i] + rec_len;
+	}
+	return 0;
+}
+
+int ll_chain_tx(ll_chain_t *c, const uint8_t txid[32], struct ll_chain_tx *tx)
+{
+	struct ll_store_tx_location loc;
+	struct body_view v;
+	if (!c || !txid || !tx)
+		return -EINVAL;
+	int rc = ll_store_tx(c->store, txid, &loc);
+	if (rc < 0)
+		return rc;
+	if ((rc = body_view_read(c, loc.height, &v)) < 0)
+		return rc;
+	if (loc.index >= v.body.n) {
+		body_view_free(&v);
+		return -EBADMSG;
+	}
+	const uint8_t *rec;
+	ll_block_body_record(&v.body, loc.index, &rec, &tx->record_len);
+	tx->record = malloc(tx->record_len ? tx->record_len : 1);
+	if (tx->record)
+		memcpy(tx->record, rec, tx->record_len);
+	body_view_free(&v);
+	tx->height = loc.height;
+	tx->index = loc.index;
+	tx->log_index = loc.log_index;
+	return tx->record ? 0 : -ENOMEM;
+}
+
+int ll_chain_tx_proof(ll_chain_t *c, const uint8_t txid[32], uint8_t *proof, size_t *nodes)
+{
+	struct ll_store_tx_location loc;
+	struct body_view v;
+	if (!c || !txid || !proof || !nodes)
+		return -EINVAL;
+	int rc = ll_store_tx(c->store, txid, &loc);
+	if (rc < 0 || (rc = body_view_read(c, loc.height, &v)) < 0)
+		return rc;
+	uint8_t *leaves = malloc((size_t)v.body.n * 32 + 1);
+	rc = leaves ? ll_hash_leaves((enum ll_hash_alg)c->alg, LL_HASH_IMPL_AUTO, v.offsets,
+				     v.body.n, v.body.data, leaves)
+		    : -ENOMEM;
+	if (rc == 0)
+		rc = ll_merkle_inclusion_proof((enum ll_hash_alg)c->alg, v.body.n, leaves,
+					       loc.index, proof, nodes);
+	free(leaves);
+	body_view_free(&v);
+	return rc;
+}
+
+int ll_chain_log_proof(ll_chain_t *c, const uint8_t txid[32], uint64_t height,
+		       uint8_t *proof, size_t *nodes)
+{
+	struct ll_store_tx_location loc;
+	struct ll_block_header h;
+	if (!c || !txid || !proof || !nodes)
+		return -EINVAL;
+	int rc = ll_store_tx(c->store, txid, &loc);
+	if (rc < 0)
+		return rc;
+	if (height < loc.height || height > c->tip.height)
+		return -EINVAL;
+	if ((rc = read_header(c, height, &h)) < 0)
+		return rc;
+	return ll_ledger_log_inclusion(c->alg, &c->log, loc.log_index, h.log_size, proof, nodes);
+}
+
+int ll_chain_consistency(ll_chain_t *c, uint64_t from, uint64_t to, uint8_t *proof,
+			 size_t *nodes)
+{
+	struct ll_block_header hf, ht;
+	if (!c || !proof || !nodes || from > to || to > c->tip.height)
+		return -EINVAL;
+	int rc = read_header(c, from, &hf);
+	if (rc < 0 || (rc = read_header(c, to, &ht)) < 0)
+		return rc;
+	return ll_ledger_log_consistency(c->alg, &c->log, hf.log_size, ht.log_size, proof, nodes);
+}
+
+/*
+ * verify keeps its own copy of the log's frontier, rebuilt from the bodies, so
+ * the log roots it checks owe nothing to the stored log nodes.
+ */
+struct frontier {
+	struct ll_ledger_log_node node[LL_LEDGER_LOG_MAX_LEVELS + 1];
+	unsigned count;
+};
+
+static int frontier_read(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	const struct frontier *f = ctx;
+	for (unsigned i = 0; i < f->count; i++) {
+		if (f->node[i].level == level && f->node[i].index == index) {
+			memcpy(out, f->node[i].hash, 32);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The frontier of a log of `size` leaves, from the old one and the nodes just made. */
+static int frontier_advance(struct frontier *f, uint64_t size,
+			    const struct ll_ledger_log_node *made, size_t made_count)
+{
+	struct frontier next = { .count = 0 };
+	uint64_t start = 0;
+	for (int level = 63; level >= 0; level--) {
+		if (!(size >> level & 1))
+			continue;
+		struct ll_ledger_log_node *n = &next.node[next.count++];
+		n->level = (uint8_t)level;
+		n->index = start >> level;
+		start += UINT64_C(1) << level;
+		int found = frontier_read(f, (unsigned)level, n->index, n->hash) == 0;
+		for (size_t i = made_count; !found && i > 0; i--) {
+			if (made[i - 1].level == level && made[i - 1].index == n->index) {
+				memcpy(n->hash, made[i - 1].hash, 32);
+				found = 1;
+			}
+		}
+		if (!found)
+			return -EBADMSG;
+	}
+	*f = next;
+	return 0;
+}
+
+/* Checks one block against the previous one; -EBADMSG for anything that does not hold. */
+static int verify_block(ll_chain_t *c, const struct ll_block_header *prev,
+			const uint8_t *prev_hash, const struct ll_block_header *h,
+			struct frontier *f)
+{
+	struct body_view v;
+	uint8_t root[32], log_root[32];
+	int rc;
+
+	if (h->hash_alg != c->alg || h->chain_id != c->chain_id ||
+	    (prev && (h->height != prev->height + 1 || memcmp(h->prev_hash, prev_hash, 32) ||
+		      h->log_size != prev->log_size + h->tx_count)) ||
+	    (!prev && (h->height != 0 || h->log_size != h->tx_count)))
+		return -EBADMSG;
+	if ((rc = body_view_read(c, h->height, &v)) < 0)
+		return rc;
+	rc = -EBADMSG;
+	if (v.body.n != h->tx_count || ll_block_body_bytes(v.body.n, v.body.data_bytes) !=
+						       h->body_bytes)
+		goto out;
+
+	uint8_t *leaves = malloc((size_t)v.body.n * 32 + 1);
+	struct ll_ledger_log_node *made =
+		malloc(ll_ledger_log_append_nodes(h->log_size - h->tx_count, v.body.n) *
+		       sizeof *made);
+	size_t made_count = 0;
+	if (!leaves || !made) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = ll_merkle_root_records((enum ll_hash_alg)c->alg, v.offsets, v.body.n, v.body.data,
+				    leaves, root);
+	if (rc < 0)
+		goto out_free;
+	struct ll_ledger_log_source src = { .read_node = frontier_read, .ctx = f };
+	rc = ll_ledger_log_append(c->alg, &src, h->log_size - h->tx_count, leaves, v.body.n,
+				  made, &made_count, log_root);
+	if (rc == 0)
+		rc = frontier_advance(f, h->log_size, made, made_count);
+	if (rc < 0 || memcmp(root, h->merkle_root, 32) || memcmp(log_root, h->log_root, 32)) {
+		rc = rc == -ENOMEM ? rc : -EBADMSG;
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < v.body.n; i++) {
+		struct ll_store_tx_location loc;
+		rc = ll_store_tx(c->store, leaves + (size_t)i * 32, &loc);
+		if (rc == -ENOENT || (rc == 0 && (loc.height != h->height || loc.index != i ||
+						  loc.log_index != h->log_size - h->tx_count + i))) {
+			rc = -EBADMSG;
+			goto out_free;
+		}
+		if (rc < 0)
+			goto out_free;
+	}
+	rc = 0;
+out_free:
+	free(leaves);
+	free(made);
+out:
+	body_view_free(&v);
+	return rc;
+}
+
+int ll_chain_verify(ll_chain_t *c, uint64_t *bad_height)
+{
+	struct ll_block_header prev, h;
+	uint8_t prev_hash[32];
+	struct frontier f = { .count = 0 };
+	uint64_t tip_height;
+	uint8_t tip_hash[32];
+
+	if (!c || !bad_height)
+		return -EINVAL;
+	int rc = ll_store_tip(c->store, &tip_height, tip_hash);
+	if (rc < 0)
+		return rc;
+	for (uint64_t height = 0; height <= tip_height; height++) {
+		rc = read_header(c, height, &h);
+		if (rc == 0)
+			rc = verify_block(c, height ? &prev : NULL, prev_hash, &h, &f);
+		if (rc == -ENOENT || rc == -EIO || rc == -EBADMSG) {
+			LL_ERROR("chain", "verify: block %" PRIu64 " is bad (%s)", height,
+				 ll_strerror(rc));
+			*bad_height = height;
+			return -EBADMSG;
+		}
+		if (rc < 0)
+			return rc;
+		prev = h;
+		if ((rc = ll_block_hash(&h, prev_hash)) < 0)
+			return rc;
+	}
+	/* the tip the store names must be the last block's hash */
+	if (memcmp(prev_hash, tip_hash, 32) != 0) {
+		*bad_height = tip_height;
+		return -EBADMSG;
+	}
+	return 0;
+}

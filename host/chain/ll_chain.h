@@ -1,0 +1,115 @@
+/* The chain: batches of records become hash-linked blocks in the store, with the
+ * ledger-wide log kept in step; reads, proofs and a full verification of it all. */
+#ifndef LL_CHAIN_H
+#define LL_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ll_block.h"
+#include "ll_store.h"
+
+typedef struct ll_chain ll_chain_t;
+
+struct ll_chain_cfg {
+	struct ll_store_cfg store;	/* path, chain id, hash algorithm, sync, map */
+	uint64_t proposer;		/* this node's id, written into each header */
+	uint64_t genesis_time_ns;	/* for a new ledger; 0 = now */
+};
+
+/*
+ * A batch on its way into a block. ll_chain_hash_batch fills leaves (n * 32
+ * bytes the caller owns: the transaction ids) and root; it touches no chain
+ * state, so block N + 1 can be hashed while block N commits.
+ */
+struct ll_chain_batch {
+	const uint32_t *offsets;	/* n + 1 */
+	uint32_t n;
+	const uint8_t *data;
+	uint8_t *leaves;
+	uint8_t root[32];
+};
+
+/*
+ * ll_chain_open - opens the ledger (ll_store_open's refusals apply) and writes
+ * the genesis block when it is empty. Returns 0 or -errno.
+ */
+int ll_chain_open(const struct ll_chain_cfg *cfg, ll_chain_t **out);
+
+/* ll_chain_close - closes the store. NULL is a no-op. */
+void ll_chain_close(ll_chain_t *c);
+
+/* ll_chain_tip - the newest block's header. */
+int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip);
+
+/*
+ * ll_chain_hash_batch - leaves and Merkle root of a batch (any thread).
+ * Returns 0, -EINVAL for bad offsets, -ENOMEM.
+ */
+int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b);
+
+/*
+ * ll_chain_commit - the next block from a hashed batch: ledger-wide log
+ * append, header linked to the tip, body, all in one store transaction, durable
+ * on return in sync=full mode. out (optional) gets the new header. Returns 0;
+ * -ENOSPC (disk full: nothing committed, the tip unchanged, call again later);
+ * -EINVAL (a txid already committed); -EIO. One writer thread.
+ */
+int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
+		    struct ll_block_header *out);
+
+/* ll_chain_append - ll_chain_hash_batch then ll_chain_commit. */
+int ll_chain_append(ll_chain_t *c, struct ll_chain_batch *b, uint64_t timestamp_ns,
+		    struct ll_block_header *out);
+
+/*
+ * ll_chain_block - the header at `height` and, when body is non-NULL, a
+ * malloc'd copy of its encoded body. -ENOENT past the tip.
+ */
+int ll_chain_block(ll_chain_t *c, uint64_t height, struct ll_block_header *h,
+		   uint8_t **body, size_t *body_len);
+
+/* A committed transaction: where it is, and a malloc'd copy of its record. */
+struct ll_chain_tx {
+	uint64_t height;
+	uint32_t index;
+	uint64_t log_index;
+	uint8_t *record;
+	uint32_t record_len;
+};
+
+/* ll_chain_tx - looks a txid up; -ENOENT when it was never committed. */
+int ll_chain_tx(ll_chain_t *c, const uint8_t txid[32], struct ll_chain_tx *tx);
+
+/*
+ * ll_chain_tx_proof - RFC 9162 inclusion proof of txid in its block's tree
+ * (against that header's merkle_root): *nodes digests into proof (room for 64).
+ */
+int ll_chain_tx_proof(ll_chain_t *c, const uint8_t txid[32], uint8_t *proof, size_t *nodes);
+
+/*
+ * ll_chain_log_proof - inclusion of txid in the ledger-wide log as of the
+ * header at `height` (its log_size and log_root), which must be at or after
+ * the tx's block: -EINVAL otherwise.
+ */
+int ll_chain_log_proof(ll_chain_t *c, const uint8_t txid[32], uint64_t height,
+		       uint8_t *proof, size_t *nodes);
+
+/*
+ * ll_chain_consistency - consistency proof of the ledger-wide log from the head
+ * at height `from` to the head at `to` (from <= to; room for 65 digests).
+ * An empty log at `from` (no transactions yet) gives -EINVAL.
+ */
+int ll_chain_consistency(ll_chain_t *c, uint64_t from, uint64_t to, uint8_t *proof,
+			 size_t *nodes);
+
+/*
+ * ll_chain_verify - recomputes every block from genesis to the tip: header
+ * fields, the link to the previous hash, the body's shape, its Merkle root, the
+ * ledger-wide log size and root, and every txindex entry. Returns 0 when all
+ * hold; -EBADMSG with *bad_height the first height that does not; -errno for a
+ * read error.
+ */
+int ll_chain_verify(ll_chain_t *c, uint64_t *bad_height);
+
+#endif /* LL_CHAIN_H */
