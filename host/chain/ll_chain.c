@@ -132,6 +132,16 @@ int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip)
 	return 0;
 }
 
+uint8_t ll_chain_hash_alg(const ll_chain_t *c)
+{
+	return c->alg;
+}
+
+int ll_chain_sync(ll_chain_t *c)
+{
+	return c ? ll_store_sync(c->store) : -EINVAL;
+}
+
 int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b)
 {
 	if (!b || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))

@@ -42,6 +42,9 @@ void ll_chain_close(ll_chain_t *c);
 /* ll_chain_tip - the newest block's header. */
 int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip);
 
+/* ll_chain_hash_alg - the chain's hash algorithm (enum ll_hash_alg). */
+uint8_t ll_chain_hash_alg(const ll_chain_t *c);
+
 /*
  * ll_chain_hash_batch - leaves and Merkle root of a batch (any thread).
  * Returns 0, -EINVAL for bad offsets, -ENOMEM.
@@ -57,6 +60,9 @@ int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b);
  */
 int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
 		    struct ll_block_header *out);
+
+/* ll_chain_sync - forces committed blocks to disk (sync = periodic). */
+int ll_chain_sync(ll_chain_t *c);
 
 /* ll_chain_append - ll_chain_hash_batch then ll_chain_commit. */
 int ll_chain_append(ll_chain_t *c, struct ll_chain_batch *b, uint64_t timestamp_ns,

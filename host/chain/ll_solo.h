@@ -1,0 +1,72 @@
+/* The solo consensus loop: one appliance orders records into blocks. It cuts a
+ * block on size, bytes or age, hashes block N + 1 while block N commits, and
+ * reports each block durable only once its transaction is on disk. */
+#ifndef LL_SOLO_H
+#define LL_SOLO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ll_block_header;
+typedef struct ll_chain ll_chain_t;
+typedef struct ll_solo ll_solo_t;
+
+/*
+ * Called on the loop's commit thread for each block, in height order, after
+ * its transaction is on disk (sync = full: when the commit returns; periodic:
+ * after the next sync). txids are the block's n leaf hashes. Keep it short:
+ * the next commit waits for it.
+ */
+typedef void ll_solo_durable_fn(void *arg, const struct ll_block_header *h,
+				const uint8_t *txids, uint32_t n);
+
+struct ll_solo_cfg {
+	uint32_t max_records;		/* block.max_records: cut at this many; >= 1 */
+	uint32_t max_bytes;		/* block.max_bytes: cut before exceeding this */
+	uint32_t max_wait_us;		/* block.max_wait_us: cut this long after the
+					 * block's first record */
+	uint32_t blocks_in_flight;	/* cut blocks waiting or committing, 2..8: the
+					 * bound behind backpressure */
+	bool periodic_sync;		/* the store runs with sync = periodic */
+	uint32_t sync_interval_ms;	/* periodic: at most this long to durable */
+	ll_solo_durable_fn *durable;
+	void *arg;
+};
+
+struct ll_solo_stats {
+	uint64_t records_submitted;
+	uint64_t records_refused_full;	/* backpressure: -EAGAIN to the caller */
+	uint64_t records_committed;
+	uint64_t blocks_committed;
+	uint64_t commit_retries;	/* disk full (-ENOSPC): the block waits */
+	uint64_t commit_failures;	/* a block dropped for another error */
+	uint64_t blocks_in_flight;	/* now */
+	bool stalled;			/* now: ordering waits for disk space */
+};
+
+/*
+ * ll_solo_start - starts the loop's threads over an open chain (which the loop
+ * then owns for writing until ll_solo_stop). Returns 0, -EINVAL for a bad cfg,
+ * -ENOMEM, -errno from pthread_create.
+ */
+int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **out);
+
+/*
+ * ll_solo_submit - copies one record into the open block. Returns 0; -EAGAIN
+ * when the loop is full (counted: the caller drops or retries); -EMSGSIZE for
+ * a record larger than max_bytes; -ESHUTDOWN after stop began. One submitting
+ * thread at a time.
+ */
+int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len);
+
+/* ll_solo_stats - a snapshot of the counters; any thread. */
+void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out);
+
+/*
+ * ll_solo_stop - refuses new records, cuts the open block, commits everything
+ * cut (waiting out a full disk), fires the durable callbacks, joins the threads
+ * and frees the loop. Returns 0, or the last commit error. NULL is a no-op.
+ */
+int ll_solo_stop(ll_solo_t *s);
+
+#endif /* LL_SOLO_H */

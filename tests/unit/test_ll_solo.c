@@ -1,0 +1,281 @@
+/* Unit suite for host/chain ll_solo: the three cut rules, durable callbacks in
+ * height order carrying the right txids, backpressure, periodic sync, restart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "ll_chain.h"
+#include "ll_solo.h"
+#include "ll_test_util.h"
+
+#define MAX_BLOCKS 64
+
+struct seen {
+	pthread_mutex_t mu;
+	unsigned blocks;
+	uint64_t heights[MAX_BLOCKS];
+	uint32_t counts[MAX_BLOCKS];
+	uint8_t first_txid[MAX_BLOCKS][32];
+	volatile int hold;		/* the callback waits while set */
+};
+
+static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t *txids,
+		       uint32_t n)
+{
+	struct seen *s = arg;
+	while (s->hold)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	pthread_mutex_lock(&s->mu);
+	if (s->blocks < MAX_BLOCKS) {
+		s->heights[s->blocks] = h->height;
+		s->counts[s->blocks] = n;
+		if (n)
+			memcpy(s->first_txid[s->blocks], txids, 32);
+		s->blocks++;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+struct fixture {
+	char dir[64];
+	struct ll_chain_cfg cfg;
+	ll_chain_t *chain;
+	struct seen seen;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/ll_solo_test.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->cfg.store.path = f->dir;
+	f->cfg.store.chain_id = 5;
+	f->cfg.store.hash_alg = LL_HASH_SM3;
+	pthread_mutex_init(&f->seen.mu, NULL);
+	if (ll_chain_open(&f->cfg, &f->chain) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ll_chain_close(f->chain);
+	int rc = nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return rc;
+}
+
+static struct ll_solo_cfg base_cfg(struct fixture *f)
+{
+	return (struct ll_solo_cfg){ .max_records = 100, .max_bytes = 1 << 20,
+				     .max_wait_us = 10 * 1000 * 1000, .blocks_in_flight = 3,
+				     .durable = on_durable, .arg = &f->seen };
+}
+
+/* Record i: 40 bytes, unique. */
+static void record(uint32_t i, uint8_t rec[40])
+{
+	memset(rec, 0x5a, 40);
+	memcpy(rec, &i, sizeof i);
+}
+
+static void submit_all(ll_solo_t *s, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++) {
+		uint8_t rec[40];
+		record(i, rec);
+		int rc;
+		while ((rc = ll_solo_submit(s, rec, sizeof rec)) == -EAGAIN)
+			nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
+		assert_int_equal(rc, 0);
+	}
+}
+
+static void assert_chain_verifies(struct fixture *f, uint64_t want_height)
+{
+	struct ll_block_header tip;
+	uint64_t bad;
+	assert_int_equal(ll_chain_verify(f->chain, &bad), 0);
+	assert_int_equal(ll_chain_tip(f->chain, &tip), 0);
+	assert_int_equal(tip.height, want_height);
+}
+
+static void test_solo_cuts_on_max_records(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	ll_solo_t *s;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	submit_all(s, 0, 250);
+	assert_int_equal(ll_solo_stop(s), 0);	/* stop cuts the last 50 */
+	assert_int_equal(f->seen.blocks, 3);
+	uint32_t want[] = { 100, 100, 50 };
+	for (unsigned b = 0; b < 3; b++) {
+		assert_int_equal(f->seen.heights[b], b + 1);
+		assert_int_equal(f->seen.counts[b], want[b]);
+		/* the first txid of each block is the leaf of record 100 * b */
+		uint8_t rec[40], leaf[32];
+		record(100 * b, rec);
+		test_openssl_prefixed(LL_HASH_SM3, 0x00, rec, sizeof rec, leaf);
+		assert_memory_equal(f->seen.first_txid[b], leaf, 32);
+	}
+	assert_chain_verifies(f, 3);
+}
+
+static void test_solo_cuts_on_max_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_bytes = 400;	/* ten 40-byte records */
+	ll_solo_t *s;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	uint8_t big[401] = { 0 };
+	assert_int_equal(ll_solo_submit(s, big, sizeof big), -EMSGSIZE);
+	submit_all(s, 0, 35);
+	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(f->seen.blocks, 4);
+	assert_int_equal(f->seen.counts[0], 10);
+	assert_int_equal(f->seen.counts[3], 5);
+	assert_chain_verifies(f, 4);
+}
+
+static void test_solo_cuts_on_age(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_wait_us = 20 * 1000;
+	ll_solo_t *s;
+	struct ll_solo_stats st;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	submit_all(s, 0, 5);
+	/* well past max_wait_us, with no more records: the block must be out */
+	for (int i = 0; i < 200; i++) {
+		ll_solo_stats(s, &st);
+		if (st.blocks_committed == 1)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	assert_int_equal(st.blocks_committed, 1);
+	assert_int_equal(st.records_committed, 5);
+	assert_int_equal(f->seen.counts[0], 5);
+	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(f->seen.blocks, 1);
+}
+
+/* Durable callbacks held back: the ring fills and submit says -EAGAIN, counted. */
+static void test_solo_backpressure_when_full(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_records = 1;
+	cfg.blocks_in_flight = 2;
+	ll_solo_t *s;
+	struct ll_solo_stats st;
+	uint8_t rec[40];
+	f->seen.hold = 1;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	int refused = 0;
+	for (uint32_t i = 0; i < 50 && !refused; i++) {
+		record(i, rec);
+		int rc = ll_solo_submit(s, rec, sizeof rec);
+		assert_true(rc == 0 || rc == -EAGAIN);
+		refused = rc == -EAGAIN;
+		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
+	}
+	assert_true(refused);
+	ll_solo_stats(s, &st);
+	assert_true(st.records_refused_full >= 1);
+	assert_true(st.blocks_in_flight <= 2);
+	f->seen.hold = 0;
+	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(f->seen.blocks, st.records_submitted);
+	assert_chain_verifies(f, st.records_submitted);
+}
+
+static void test_solo_periodic_sync_reports_every_block(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_records = 7;
+	cfg.periodic_sync = true;
+	cfg.sync_interval_ms = 50;
+	ll_solo_t *s;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	submit_all(s, 0, 70);
+	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(f->seen.blocks, 10);
+	for (unsigned b = 0; b < 10; b++)
+		assert_int_equal(f->seen.heights[b], b + 1);
+	assert_chain_verifies(f, 10);
+}
+
+/* A restarted loop continues from the tip. */
+static void test_solo_restart_continues_from_tip(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	ll_solo_t *s;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	submit_all(s, 0, 150);
+	assert_int_equal(ll_solo_stop(s), 0);
+	ll_chain_close(f->chain);
+	assert_int_equal(ll_chain_open(&f->cfg, &f->chain), 0);
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	submit_all(s, 150, 220);
+	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(f->seen.blocks, 3);
+	assert_int_equal(f->seen.heights[2], 3);
+	assert_chain_verifies(f, 3);
+}
+
+static void test_solo_start_rejects_bad_cfg(void **state)
+{
+	struct fixture *f = *state;
+	ll_solo_t *s;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_records = 0;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), -EINVAL);
+	cfg = base_cfg(f);
+	cfg.blocks_in_flight = 1;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), -EINVAL);
+	cfg.blocks_in_flight = 9;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), -EINVAL);
+	cfg = base_cfg(f);
+	cfg.periodic_sync = true;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), -EINVAL);
+	assert_int_equal(ll_solo_stop(NULL), 0);
+}
+
+#define SOLO_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		SOLO_TEST(test_solo_cuts_on_max_records),
+		SOLO_TEST(test_solo_cuts_on_max_bytes),
+		SOLO_TEST(test_solo_cuts_on_age),
+		SOLO_TEST(test_solo_backpressure_when_full),
+		SOLO_TEST(test_solo_periodic_sync_reports_every_block),
+		SOLO_TEST(test_solo_restart_continues_from_tip),
+		SOLO_TEST(test_solo_start_rejects_bad_cfg),
+	};
+	return cmocka_run_group_tests_name("ll_solo", tests, NULL, NULL);
+}
