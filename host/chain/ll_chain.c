@@ -137,6 +137,11 @@ uint8_t ll_chain_hash_alg(const ll_chain_t *c)
 	return c->alg;
 }
 
+int ll_chain_snapshot(ll_chain_t *c, const char *dest)
+{
+	return c ? ll_store_snapshot(c->store, dest) : -EINVAL;
+}
+
 int ll_chain_sync(ll_chain_t *c)
 {
 	return c ? ll_store_sync(c->store) : -EINVAL;

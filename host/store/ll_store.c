@@ -484,6 +484,28 @@ void ll_store_close(ll_store_t *s)
 	free(s);
 }
 
+int ll_store_snapshot(ll_store_t *s, const char *dest)
+{
+	int rc;
+
+	if (!s || !dest)
+		return -EINVAL;
+	if (mkdir(dest, 0750) < 0) {
+		rc = -errno;
+		LL_ERROR("store", "%s: snapshot to %s: %s", s->path, dest, strerror(errno));
+		return rc;
+	}
+	/* a reader for the copy's length: the map must not move under it */
+	pthread_rwlock_rdlock(&s->map_lock);
+	rc = mdb_env_copy2(s->env, dest, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&s->map_lock);
+	if (rc) {
+		LL_ERROR("store", "%s: snapshot to %s: %s", s->path, dest, mdb_strerror(rc));
+		return mdb_errno(rc);
+	}
+	return 0;
+}
+
 int ll_store_sync(ll_store_t *s)
 {
 	int rc;

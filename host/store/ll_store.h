@@ -86,6 +86,14 @@ int ll_store_commit(ll_store_t *s, const struct ll_store_block *b);
 int ll_store_log_size(ll_store_t *s, uint64_t *size);
 int ll_store_log_node(void *store, unsigned level, uint64_t index, uint8_t out[32]);
 
+/*
+ * ll_store_snapshot - a consistent, compacted copy of the whole ledger into the
+ * directory dest (created; it must not exist yet), taken in one read
+ * transaction while commits go on (mdb_env_copy2 with MDB_CP_COMPACT). The copy
+ * opens as a ledger of its own. Returns 0, -EEXIST, -errno.
+ */
+int ll_store_snapshot(ll_store_t *s, const char *dest);
+
 /* ll_store_sync - forces committed data to disk (the periodic mode's flush). */
 int ll_store_sync(ll_store_t *s);
 
