@@ -52,12 +52,24 @@ void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const cha
 	fflush(stdout);
 }
 
+void ll_bench_goal(const struct ll_bench_opts *o, const char *what, double ratio, double bound,
+		   bool at_most)
+{
+	if (o->json)
+		return;
+	bool met = at_most ? ratio <= bound : ratio >= bound;
+	printf("  goal: %-52s %s %.2f: %s (%.2f)\n", what, at_most ? "<=" : ">=", bound,
+	       met ? "met" : "MISSED", ratio);
+	fflush(stdout);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(const struct ll_bench_opts *o);
 } suites[] = {
 	{ "hash", ll_bench_hash },
 	{ "merkle", ll_bench_merkle },
+	{ "commit", ll_bench_commit },
 };
 
 static void usage(FILE *f)

@@ -29,8 +29,16 @@ void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const cha
 		     double value, const char *unit, const char *baseline,
 		     double baseline_value);
 
+/*
+ * ll_bench_goal - in table mode, one "goal:" line saying whether ratio meets
+ * bound (ratio <= bound when at_most, else ratio >= bound); nothing in JSON mode.
+ */
+void ll_bench_goal(const struct ll_bench_opts *o, const char *what, double ratio, double bound,
+		   bool at_most);
+
 /* Suites. Each returns 0 or a negative errno. */
 int ll_bench_hash(const struct ll_bench_opts *o);
 int ll_bench_merkle(const struct ll_bench_opts *o);
+int ll_bench_commit(const struct ll_bench_opts *o);
 
 #endif /* LL_BENCH_H */

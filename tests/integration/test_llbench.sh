@@ -31,6 +31,9 @@ check "hash suite has sha256 batch 256B vs ipsec-mb" \
 	jq -e -s 'any(.[]; .case=="sha256/batch/256B" and .baseline=="ipsec-mb")' "$out"
 check "merkle suite has the 65536-leaf internal-node ratio" \
 	jq -e -s 'any(.[]; .case=="sm3/internal-nodes/65536" and .baseline=="leaf-hashing-256B")' "$out"
+check "commit suite has sha256/full/1000 vs raw-lmdb" \
+	jq -e -s 'any(.[]; .suite=="commit" and .case=="sha256/full/1000" and .baseline=="raw-lmdb"
+		and .unit=="records/s")' "$out"
 check "unknown suite exits 2" bash -c "'$bin/llbench' nosuch; [ \$? -eq 2 ]"
 check "bad --seconds exits 2" bash -c "'$bin/llbench' hash --seconds -1; [ \$? -eq 2 ]"
 check "--seconds with trailing junk exits 2" bash -c "'$bin/llbench' hash --seconds 0.5x; [ \$? -eq 2 ]"
