@@ -4,6 +4,7 @@
 #include "ll_ledger_log.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ll_hash.h"
@@ -62,45 +63,84 @@ static int frontier_root(uint8_t alg, const struct frontier *f, uint8_t root[D])
 size_t ll_ledger_log_append_nodes(uint64_t old_size, uint32_t n)
 {
 	(void)old_size;
-	/* each leaf, plus each merge: a merge shrinks the frontier (at most 64 + n) by one */
+	/* the leaves, then at most half as many again per level, plus a carry each */
 	return 2 * (size_t)n + LL_LEDGER_LOG_MAX_LEVELS;
 }
 
+/*
+ * Appending works a level at a time so each level's new nodes are one batch for
+ * ll_hash_nodes (the multi-buffer lanes), not one hash call per node. At level
+ * k the row is the old frontier node of that level, when old_size has bit k set
+ * (index (old_size >> k) - 1, always even), followed by the nodes just made at
+ * that level (from index old_size >> k on): consecutive, starting on an even
+ * index, so it pairs off into the next level; an odd one out stays frontier.
+ */
 int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
 			 uint64_t old_size, const uint8_t *leaves, uint32_t n,
 			 struct ll_ledger_log_node *nodes, size_t *node_count,
 			 uint8_t root[32])
 {
-	struct frontier f;
+	struct frontier old, next = { .count = 0 };
+	uint8_t *row = NULL, *up = NULL;
 	size_t out = 0;
+	int rc;
 
 	if (!alg_ok(alg) || (n > 0 && !leaves) || old_size > UINT64_MAX - n)
 		return -EINVAL;
-	int rc = frontier_load(src, old_size, &f);
-	if (rc < 0)
+	if ((rc = frontier_load(src, old_size, &old)) < 0)
 		return rc;
-	for (uint32_t i = 0; i < n; i++) {
-		struct ll_ledger_log_node *top = &f.node[f.count++];
-		top->level = 0;
-		top->index = old_size + i;
-		memcpy(top->hash, leaves + (size_t)i * D, D);
-		nodes[out++] = *top;
-		/* two perfect subtrees of one height side by side make the next height */
-		while (f.count >= 2 && f.node[f.count - 2].level == f.node[f.count - 1].level) {
-			struct ll_ledger_log_node *left = &f.node[f.count - 2];
-			const struct ll_ledger_log_node *right = &f.node[f.count - 1];
-			rc = ll_hash_node((enum ll_hash_alg)alg, left->hash, right->hash,
-					  left->hash);
-			if (rc < 0)
-				return rc;
-			left->level++;
-			left->index >>= 1;
-			f.count--;
-			nodes[out++] = *left;
+	rc = -ENOMEM;
+	if (!(row = malloc(((size_t)n + 1) * D)) || !(up = malloc(((size_t)n / 2 + 1) * D)))
+		goto out;
+
+	uint64_t made = n;			/* nodes made at this level */
+	memcpy(row, leaves, (size_t)n * D);	/* level 0: the leaves themselves */
+	for (unsigned level = 0; level < LL_LEDGER_LOG_MAX_LEVELS; level++) {
+		uint64_t first = old_size >> level;	/* index of the first made node */
+		for (uint64_t i = 0; i < made; i++) {
+			struct ll_ledger_log_node *nd = &nodes[out++];
+			nd->level = (uint8_t)level;
+			nd->index = first + i;
+			memcpy(nd->hash, row + i * D, D);
 		}
+		/* the old frontier node of this level goes in front, if there is one */
+		const struct ll_ledger_log_node *f = NULL;
+		for (unsigned k = 0; k < old.count; k++)
+			if (old.node[k].level == level)
+				f = &old.node[k];
+		uint64_t width = made + (f != NULL);
+		if (width == 0)
+			continue;
+		if (f) {
+			memmove(row + D, row, made * D);
+			memcpy(row, f->hash, D);
+		}
+		uint64_t start = f ? first - 1 : first;
+		uint64_t pairs = width / 2;
+		if (pairs && (rc = ll_hash_nodes((enum ll_hash_alg)alg, LL_HASH_IMPL_AUTO, row,
+						 (uint32_t)pairs, up)) < 0)
+			goto out;
+		if (width & 1) {	/* the odd one out stays in the frontier */
+			struct ll_ledger_log_node *keep = &next.node[next.count++];
+			keep->level = (uint8_t)level;
+			keep->index = start + width - 1;
+			memcpy(keep->hash, row + (width - 1) * D, D);
+		}
+		memcpy(row, up, pairs * D);
+		made = pairs;
+	}
+	/* frontier_root wants the largest subtree first */
+	for (unsigned a = 0, b = next.count ? next.count - 1 : 0; a < b; a++, b--) {
+		struct ll_ledger_log_node t = next.node[a];
+		next.node[a] = next.node[b];
+		next.node[b] = t;
 	}
 	*node_count = out;
-	return frontier_root(alg, &f, root);
+	rc = frontier_root(alg, &next, root);
+out:
+	free(row);
+	free(up);
+	return rc;
 }
 
 int ll_ledger_log_root(uint8_t alg, const struct ll_ledger_log_source *src, uint64_t size,
