@@ -34,6 +34,7 @@ struct slot {
 	struct ll_chain_batch batch;
 	struct ll_block_header header;	/* once committed */
 	bool dropped;			/* the commit failed: nothing to report */
+	int hash_rc;			/* hashing failed (-ENOMEM): never committed */
 };
 
 struct ll_solo {
@@ -135,10 +136,9 @@ static void *hash_main(void *arg)
 			sl->batch.n = sl->n;
 			int rc = ll_chain_hash_batch(s->alg, &sl->batch);
 			pthread_mutex_lock(&s->mu);
-			if (rc < 0) {	/* only bad offsets, which submit never makes */
+			sl->hash_rc = rc;	/* the commit thread drops the block */
+			if (rc < 0)
 				LL_ERROR("solo", "hash block: %s", ll_strerror(rc));
-				s->last_error = rc;
-			}
 			sl->state = SLOT_HASHED;
 			pthread_cond_broadcast(&s->changed);
 			continue;
@@ -224,7 +224,7 @@ static void *commit_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&s->mu);
-		int rc = commit_slot(s, sl);
+		int rc = sl->hash_rc < 0 ? sl->hash_rc : commit_slot(s, sl);
 		pthread_mutex_lock(&s->mu);
 		s->commit = next(s, s->commit);
 		s->unreported++;

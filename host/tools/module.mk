@@ -2,3 +2,7 @@
 # RFC 9162 tree heads and proofs from records or digests on stdin.
 BINS += llmerkle
 llmerkle_SRCS := host/tools/llmerkle.c
+# llstress is the crash driver: random records through the solo loop, each txid
+# listed in a side file once durable; --check proves nothing listed was lost.
+BINS += llstress
+llstress_SRCS := host/tools/llstress.c
