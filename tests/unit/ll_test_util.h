@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ftw.h>
 #include <openssl/evp.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -312,6 +313,21 @@ static inline void test_batch_rejects_null_buffers(enum ll_hash_alg alg)
 	assert_int_equal(ll_hash_nodes(alg, LL_HASH_IMPL_AUTO, out, 1, NULL), -EINVAL);
 	/* nothing to hash: nothing is read or written */
 	assert_int_equal(ll_hash_nodes(alg, LL_HASH_IMPL_AUTO, NULL, 0, NULL), 0);
+}
+
+static inline int test_remove_entry(const char *path, const struct stat *st, int flag,
+				    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* test_remove_tree - deletes dir and everything below it; 0 or -1. */
+static inline int test_remove_tree(const char *dir)
+{
+	return nftw(dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif /* LL_TEST_UTIL_H */
