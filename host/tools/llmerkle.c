@@ -13,6 +13,7 @@
 
 #include "ll_err.h"
 #include "ll_hash.h"
+#include "ll_hex.h"
 #include "ll_merkle.h"
 
 #define D LL_HASH_DIGEST_BYTES
@@ -134,37 +135,12 @@ static const char *option_name(unsigned bit)
 	return "?";
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes len hex characters into out (len / 2 bytes); -EINVAL for bad hex. */
-static int hex_decode(const char *hex, size_t len, uint8_t *out)
-{
-	if (len % 2)
-		return -EINVAL;
-	for (size_t i = 0; i < len / 2; i++) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static int parse_digest(const char *what, const char *hex, uint8_t out[D])
 {
 	size_t len = strlen(hex);
 	if (len != 2 * D)
 		return fail_usage("%s: a digest is %d hex characters, got %zu", what, 2 * D, len);
-	if (hex_decode(hex, len, out) < 0)
+	if (ll_hex_decode(hex, len, out) < 0)
 		return fail_usage("%s: malformed hex", what);
 	return 0;
 }
@@ -185,12 +161,8 @@ static int parse_u64(const char *what, const char *s, uint64_t *out)
 
 static void print_hex(const uint8_t *p, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
 	char line[2 * D + 2];
-	for (size_t i = 0; i < len; i++) {
-		line[2 * i] = digits[p[i] >> 4];
-		line[2 * i + 1] = digits[p[i] & 15];
-	}
+	ll_hex_encode(p, len, line);
 	line[2 * len] = '\n';
 	fwrite(line, 1, 2 * len + 1, stdout);
 }
@@ -244,7 +216,7 @@ static int records_read(FILE *in, struct records *r)
 			r->data = p;
 			r->data_cap = want;
 		}
-		if (hex_decode(line, len, r->data + r->data_len) < 0) {
+		if (ll_hex_decode(line, len, r->data + r->data_len) < 0) {
 			fail_usage("stdin line %" PRIu64 ": malformed hex record", lineno);
 			goto out;
 		}
@@ -515,7 +487,7 @@ static int parse_args(int argc, char **argv, struct request *q)
 			/* +1: an empty record still needs a valid data pointer */
 			if (!(q->record = malloc(q->record_len + 1)))
 				return fail_usage("out of memory");
-			if (hex_decode(optarg, strlen(optarg), q->record) < 0)
+			if (ll_hex_decode(optarg, strlen(optarg), q->record) < 0)
 				return fail_usage("--record: malformed hex");
 			break;
 		}

@@ -22,6 +22,7 @@
 #include "ll_chain.h"
 #include "ll_err.h"
 #include "ll_hash.h"
+#include "ll_hex.h"
 #include "ll_solo.h"
 #include "ll_store.h"
 #include "ll_time.h"
@@ -212,37 +213,6 @@ static int open_chain(const struct options *o, ll_chain_t **chain)
 	return 0;
 }
 
-static void to_hex(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool from_hex(const char *in, size_t len, uint8_t *out)
-{
-	for (size_t i = 0; i < len; i++) {
-		int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -272,7 +242,7 @@ static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		char *line = w->line_buf + (size_t)i * TXID_LINE_BYTES;
-		to_hex(txids + (size_t)i * TXID_BYTES, TXID_BYTES, line);
+		ll_hex_encode(txids + (size_t)i * TXID_BYTES, TXID_BYTES, line);
 		line[2 * TXID_BYTES] = '\n';
 	}
 	int rc = write_all(w->fd, w->line_buf, (size_t)n * TXID_LINE_BYTES);
@@ -504,7 +474,7 @@ static int run_check(const struct options *o)
 				o->side, len);
 			break;
 		}
-		if (len != TXID_LINE_BYTES || !from_hex(line, TXID_BYTES, txid)) {
+		if (len != TXID_LINE_BYTES || ll_hex_decode(line, 2 * TXID_BYTES, txid) < 0) {
 			fail(EXIT_FAILED, "%s:%" PRIu64 ": not a txid line", o->side, line_no);
 			goto out;
 		}

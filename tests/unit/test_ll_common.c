@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ll_err.h"
+#include "ll_hex.h"
 #include "ll_log.h"
 #include "ll_time.h"
 
@@ -136,6 +137,22 @@ static void test_time_mono_moves_forward(void **state)
 	assert_true(ll_time_wall_ns() > 1577836800ULL * 1000000000ULL);
 }
 
+static void test_hex_round_trips_and_rejects_bad_text(void **state)
+{
+	(void)state;
+	const uint8_t bytes[] = { 0x00, 0x7f, 0xa5, 0xff };
+	char text[9] = { 0 };
+	uint8_t back[4];
+	ll_hex_encode(bytes, sizeof bytes, text);
+	assert_string_equal(text, "007fa5ff");
+	assert_int_equal(ll_hex_decode("007FA5ff", 8, back), 0);
+	assert_memory_equal(back, bytes, sizeof bytes);
+	assert_int_equal(ll_hex_decode("007", 3, back), -EINVAL);
+	assert_int_equal(ll_hex_decode("0g", 2, back), -EINVAL);
+	assert_int_equal(ll_hex_decode(" 0", 2, back), -EINVAL);
+	assert_int_equal(ll_hex_decode("", 0, back), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_strerror_names_codes),
 		cmocka_unit_test(test_try_returns_on_error),
 		cmocka_unit_test(test_time_mono_moves_forward),
+		cmocka_unit_test(test_hex_round_trips_and_rejects_bad_text),
 	};
 	return cmocka_run_group_tests_name("ll_common", tests, NULL, NULL);
 }
