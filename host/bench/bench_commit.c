@@ -11,6 +11,7 @@
 
 #include <lmdb.h>
 
+#include "ll_bytes.h"
 #include "ll_chain.h"
 #include "ll_err.h"
 #include "ll_hash.h"
@@ -40,12 +41,6 @@ struct raw_side {
 	MDB_dbi dbi;
 };
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static int records_make(struct records *r, uint32_t n)
 {
 	memset(r, 0, sizeof *r);
@@ -73,7 +68,7 @@ static void records_free(struct records *r)
 static void records_next_block(struct records *r)
 {
 	for (uint32_t i = 0; i < r->n; i++)
-		put_be64(r->data + (size_t)i * RECORD_BYTES, r->next + i);
+		ll_put_be64(r->data + (size_t)i * RECORD_BYTES, r->next + i);
 }
 
 static void run_chain(void *arg)
@@ -103,7 +98,7 @@ static void run_raw(void *arg)
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
 		goto err;
 	for (uint32_t i = 0; i < s->r.n; i++) {
-		put_be64(key, s->r.next + i);
+		ll_put_be64(key, s->r.next + i);
 		MDB_val k = { .mv_size = sizeof key, .mv_data = key };
 		MDB_val v = { .mv_size = RECORD_BYTES,
 			      .mv_data = s->r.data + (size_t)i * RECORD_BYTES };

@@ -105,16 +105,6 @@ static void run_ipsecmb(void *arg)
 		;
 }
 
-static void print_goal(const struct ll_bench_opts *o, const char *what, double ratio,
-		       double bound, int at_most)
-{
-	if (o->json)
-		return;
-	int met = at_most ? ratio <= bound : ratio >= bound;
-	printf("  goal: %-52s %s %.2f: %s (%.2f)\n", what, at_most ? "<=" : ">=", bound,
-	       met ? "met" : "MISSED", ratio);
-}
-
 int ll_bench_hash(const struct ll_bench_opts *o)
 {
 	static const enum ll_hash_alg algs[] = { LL_HASH_SHA256, LL_HASH_SM3 };
@@ -149,10 +139,10 @@ int ll_bench_hash(const struct ll_bench_opts *o)
 			if (alg == LL_HASH_SHA256)
 				ll_bench_report(o, "hash", name, batch, "leaves/s", "ipsec-mb", mb);
 			if (sizes[s] == 256 && alg == LL_HASH_SM3)
-				print_goal(o, "sm3 batch 256B vs openssl-evp", batch / evp, 3.0, 0);
+				ll_bench_goal(o, "sm3 batch 256B vs openssl-evp", batch / evp, 3.0, false);
 			if (sizes[s] == 256 && alg == LL_HASH_SHA256) {
-				print_goal(o, "sha256 batch 256B vs openssl-evp", batch / evp, 1.5, 0);
-				print_goal(o, "sha256 batch 256B vs ipsec-mb", batch / mb, 0.95, 0);
+				ll_bench_goal(o, "sha256 batch 256B vs openssl-evp", batch / evp, 1.5, false);
+				ll_bench_goal(o, "sha256 batch 256B vs ipsec-mb", batch / mb, 0.95, false);
 			}
 
 			/* every implementation this CPU has, for the record */
@@ -252,7 +242,7 @@ int ll_bench_merkle(const struct ll_bench_opts *o)
 				ll_bench_report(o, "merkle", name, node_s, "s", "leaf-hashing-256B",
 						leaf_s);
 				snprintf(name, sizeof name, "%s internal nodes / leaf hashing (65536)", an);
-				print_goal(o, name, node_s / leaf_s, 1.0, 1);
+				ll_bench_goal(o, name, node_s / leaf_s, 1.0, true);
 			}
 			free(t.level);
 			batch_free(&b);

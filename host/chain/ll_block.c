@@ -5,39 +5,26 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ll_bytes.h"
 #include "ll_hash.h"
-
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = bytes; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
 
 void ll_block_header_encode(const struct ll_block_header *h,
 			    uint8_t out[LL_BLOCK_HEADER_BYTES])
 {
-	put_le(out + 0, h->version, 2);
+	ll_put_le(out + 0, h->version, 2);
 	out[2] = h->hash_alg;
 	out[3] = 0;
-	put_le(out + 4, h->chain_id, 4);
-	put_le(out + 8, h->height, 8);
-	put_le(out + 16, h->timestamp_ns, 8);
+	ll_put_le(out + 4, h->chain_id, 4);
+	ll_put_le(out + 8, h->height, 8);
+	ll_put_le(out + 16, h->timestamp_ns, 8);
 	memcpy(out + 24, h->prev_hash, LL_BLOCK_HASH_BYTES);
 	memcpy(out + 56, h->merkle_root, LL_BLOCK_HASH_BYTES);
-	put_le(out + 88, h->tx_count, 4);
-	put_le(out + 92, h->body_bytes, 4);
-	put_le(out + 96, h->log_size, 8);
+	ll_put_le(out + 88, h->tx_count, 4);
+	ll_put_le(out + 92, h->body_bytes, 4);
+	ll_put_le(out + 96, h->log_size, 8);
 	memcpy(out + 104, h->log_root, LL_BLOCK_HASH_BYTES);
-	put_le(out + 136, h->proposer, 8);
-	put_le(out + 144, h->term, 8);
+	ll_put_le(out + 136, h->proposer, 8);
+	ll_put_le(out + 144, h->term, 8);
 }
 
 static int alg_known(uint8_t alg)
@@ -49,21 +36,21 @@ int ll_block_header_decode(const uint8_t *buf, size_t len, struct ll_block_heade
 {
 	if (!buf || len != LL_BLOCK_HEADER_BYTES || buf[3] != 0)
 		return -EINVAL;
-	h->version = (uint16_t)get_le(buf, 2);
+	h->version = (uint16_t)ll_get_le(buf, 2);
 	h->hash_alg = buf[2];
 	if (h->version != LL_BLOCK_VERSION || !alg_known(h->hash_alg))
 		return -EPROTONOSUPPORT;
-	h->chain_id = (uint32_t)get_le(buf + 4, 4);
-	h->height = get_le(buf + 8, 8);
-	h->timestamp_ns = get_le(buf + 16, 8);
+	h->chain_id = (uint32_t)ll_get_le(buf + 4, 4);
+	h->height = ll_get_le(buf + 8, 8);
+	h->timestamp_ns = ll_get_le(buf + 16, 8);
 	memcpy(h->prev_hash, buf + 24, LL_BLOCK_HASH_BYTES);
 	memcpy(h->merkle_root, buf + 56, LL_BLOCK_HASH_BYTES);
-	h->tx_count = (uint32_t)get_le(buf + 88, 4);
-	h->body_bytes = (uint32_t)get_le(buf + 92, 4);
-	h->log_size = get_le(buf + 96, 8);
+	h->tx_count = (uint32_t)ll_get_le(buf + 88, 4);
+	h->body_bytes = (uint32_t)ll_get_le(buf + 92, 4);
+	h->log_size = ll_get_le(buf + 96, 8);
 	memcpy(h->log_root, buf + 104, LL_BLOCK_HASH_BYTES);
-	h->proposer = get_le(buf + 136, 8);
-	h->term = get_le(buf + 144, 8);
+	h->proposer = ll_get_le(buf + 136, 8);
+	h->term = ll_get_le(buf + 144, 8);
 	return 0;
 }
 
@@ -108,9 +95,9 @@ long ll_block_body_encode(const uint32_t *offsets, uint32_t n, const uint8_t *da
 	size_t total = ll_block_body_bytes(n, data_bytes);
 	if (total > cap || total > (size_t)INT32_MAX)
 		return -ENOSPC;
-	put_le(out, n, 4);
+	ll_put_le(out, n, 4);
 	for (uint32_t i = 0; i <= n; i++)
-		put_le(out + 4 + 4 * (size_t)i, offsets[i] - offsets[0], 4);
+		ll_put_le(out + 4 + 4 * (size_t)i, offsets[i] - offsets[0], 4);
 	if (data_bytes)
 		memcpy(out + 4 + 4 * ((size_t)n + 1), data + offsets[0], data_bytes);
 	return (long)total;
@@ -120,17 +107,17 @@ int ll_block_body_decode(const uint8_t *buf, size_t len, struct ll_block_body *b
 {
 	if (!buf || len < 8)
 		return -EINVAL;
-	uint32_t n = (uint32_t)get_le(buf, 4);
+	uint32_t n = (uint32_t)ll_get_le(buf, 4);
 	/* the offsets table must fit before anything is read from it */
 	if (((uint64_t)n + 1) * 4 > len - 4)
 		return -EINVAL;
 	const uint8_t *offsets = buf + 4;
 	size_t table_end = 4 + 4 * ((size_t)n + 1);
 	uint32_t prev = 0;
-	if (get_le(offsets, 4) != 0)
+	if (ll_get_le(offsets, 4) != 0)
 		return -EINVAL;
 	for (uint32_t i = 1; i <= n; i++) {
-		uint32_t off = (uint32_t)get_le(offsets + 4 * (size_t)i, 4);
+		uint32_t off = (uint32_t)ll_get_le(offsets + 4 * (size_t)i, 4);
 		if (off < prev)
 			return -EINVAL;
 		prev = off;
@@ -147,8 +134,8 @@ int ll_block_body_decode(const uint8_t *buf, size_t len, struct ll_block_body *b
 void ll_block_body_record(const struct ll_block_body *body, uint32_t i,
 			  const uint8_t **rec, uint32_t *len)
 {
-	uint32_t begin = (uint32_t)get_le(body->offsets_le + 4 * (size_t)i, 4);
-	uint32_t end = (uint32_t)get_le(body->offsets_le + 4 * ((size_t)i + 1), 4);
+	uint32_t begin = (uint32_t)ll_get_le(body->offsets_le + 4 * (size_t)i, 4);
+	uint32_t end = (uint32_t)ll_get_le(body->offsets_le + 4 * ((size_t)i + 1), 4);
 	*rec = body->data + begin;
 	*len = end - begin;
 }

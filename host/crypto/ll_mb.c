@@ -2,6 +2,8 @@
  * record, builds each lane's 64-byte block (RFC 6962 prefix byte, MD padding). */
 #include "ll_mb.h"
 
+#include "ll_bytes.h"
+
 #include "ll_hash.h"
 
 #include <errno.h>
@@ -18,12 +20,6 @@ struct lane {
 };
 
 static const uint8_t idle_block[LL_MB_BLOCK_BYTES];
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 /*
  * Block k of the padded message M = prefix || rec (length L = rec_len + 1).
@@ -53,7 +49,7 @@ static const uint8_t *lane_block(struct lane *ln, uint8_t prefix)
 	if (msg_len >= start && msg_len < end)
 		b[msg_len - start] = 0x80;
 	if (ln->block == ln->nblocks - 1)
-		put_be64(b + 56, msg_len * 8);
+		ll_put_be64(b + 56, msg_len * 8);
 	return b;
 }
 
@@ -153,7 +149,7 @@ void ll_md_final(struct ll_md_state *md, ll_blocks_fn *blocks, uint8_t out[32])
 	uint8_t pad[2 * LL_MB_BLOCK_BYTES] = { 0x80 };
 	/* 0x80, zeros up to 56 mod 64, then the 64-bit big-endian bit count */
 	size_t pad_len = (md->buf_len < 56 ? 56 : 120) - md->buf_len;
-	put_be64(pad + pad_len, bits);
+	ll_put_be64(pad + pad_len, bits);
 	ll_md_update(md, blocks, pad, pad_len + 8);
 	ll_store_be_words(md->chain, out);
 }

@@ -19,6 +19,7 @@
 #include "ll_log.h"
 #include "ll_store.h"
 
+#include "ll_bytes.h"
 #include "ll_ledger_log.h"
 
 #define DEFAULT_MAP_BYTES	(64ULL << 20)
@@ -78,39 +79,6 @@ static int mdb_errno(int rc)
 		/* LMDB passes system errors (ENOSPC, EIO, ENOMEM...) through as is */
 		return rc > 0 ? -rc : -EIO;
 	}
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-/* Heights are big-endian keys so that LMDB's byte order is height order. */
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 static void hex_prefix(const uint8_t *id, char out[17])
@@ -271,16 +239,16 @@ static int init_body(struct ll_store *s, MDB_txn *txn, void *arg)
 				 s->path, keys[i], v.mv_size, sizes[i]);
 			return -EIO;
 		}
-		found[i] = sizes[i] == 4 ? get_le32(v.mv_data) : *(const uint8_t *)v.mv_data;
+		found[i] = sizes[i] == 4 ? (uint32_t)ll_get_le(v.mv_data, 4) : *(const uint8_t *)v.mv_data;
 		present++;
 	}
 
 	if (present == 0) {
 		/* a new ledger: its identity goes in with the databases, in this txn */
-		put_le32(buf, LL_STORE_FORMAT_VERSION);
+		ll_put_le(buf, LL_STORE_FORMAT_VERSION, 4);
 		if ((rc = meta_put(s, txn, "format_version", buf, 4)))
 			return rc;
-		put_le32(buf, s->chain_id);
+		ll_put_le(buf, s->chain_id, 4);
 		if ((rc = meta_put(s, txn, "chain_id", buf, 4)))
 			return rc;
 		return meta_put(s, txn, "hash_alg", &s->hash_alg, 1);
@@ -556,7 +524,7 @@ static int read_tip(struct ll_store *s, MDB_txn *txn, uint64_t *height, uint8_t 
 			 s->path, h.mv_size, v.mv_size);
 		return -EIO;
 	}
-	*height = get_le64(h.mv_data);
+	*height = ll_get_le(h.mv_data, 8);
 	if (hash)
 		memcpy(hash, v.mv_data, 32);
 	return 0;
@@ -578,7 +546,7 @@ static int read_log_size(struct ll_store *s, MDB_txn *txn, uint64_t *size)
 			 v.mv_size);
 		return -EIO;
 	}
-	*size = get_le64(v.mv_data);
+	*size = ll_get_le(v.mv_data, 8);
 	return 0;
 }
 
@@ -588,7 +556,7 @@ static int read_log_size(struct ll_store *s, MDB_txn *txn, uint64_t *size)
 static void log_key(unsigned level, uint64_t index, uint8_t key[LOG_KEY_BYTES])
 {
 	key[0] = (uint8_t)level;
-	put_be64(key + 1, index);
+	ll_put_be64(key + 1, index);
 }
 
 int ll_store_log_size(ll_store_t *s, uint64_t *size)
@@ -692,7 +660,7 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 		return -EINVAL;
 	}
 
-	put_be64(key, b->height);
+	ll_put_be64(key, b->height);
 	for (int db = DB_HEADERS; db <= DB_BODIES; db++) {
 		v.mv_size = db == DB_HEADERS ? b->header_len : b->body_len;
 		v.mv_data = (void *)(db == DB_HEADERS ? b->header : b->body);
@@ -709,9 +677,9 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 
 	for (uint32_t i = 0; i < b->tx_count; i++) {
 		MDB_val id = { .mv_size = 32, .mv_data = (void *)(b->txids + (size_t)i * 32) };
-		put_le64(loc, b->height);
-		put_le32(loc + 8, i);
-		put_le64(loc + 12, b->first_log_index + i);
+		ll_put_le(loc, b->height, 8);
+		ll_put_le(loc + 8, i, 4);
+		ll_put_le(loc + 12, b->first_log_index + i, 8);
 		v.mv_size = sizeof loc;
 		v.mv_data = loc;
 		rc = put_or_retry(s, txn, DB_TXINDEX, &id, &v, MDB_NOOVERWRITE, b->height);
@@ -719,7 +687,7 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 			char hex[17];
 			hex_prefix(id.mv_data, hex);
 			/* on KEYEXIST, v points at the entry already there */
-			uint64_t at = v.mv_size == TXINDEX_VALUE_BYTES ? get_le64(v.mv_data) : 0;
+			uint64_t at = v.mv_size == TXINDEX_VALUE_BYTES ? ll_get_le(v.mv_data, 8) : 0;
 			LL_ERROR("store", "%s: block %" PRIu64 " refused: tx %" PRIu32 " (txid %s...) "
 				 "was already committed at height %" PRIu64, s->path, b->height, i,
 				 hex, at);
@@ -746,10 +714,10 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 			return rc;
 	}
 
-	put_le64(tip, b->first_log_index + b->tx_count);
+	ll_put_le(tip, b->first_log_index + b->tx_count, 8);
 	if ((rc = meta_put(s, txn, "log_size", tip, sizeof tip)))
 		return rc;
-	put_le64(tip, b->height);
+	ll_put_le(tip, b->height, 8);
 	if ((rc = meta_put(s, txn, "tip_height", tip, sizeof tip)))
 		return rc;
 	return meta_put(s, txn, "tip_hash", b->hash, 32);
@@ -808,7 +776,7 @@ static int get_at_height(struct ll_store *s, enum dbi_slot db, uint64_t height, 
 
 	if (!s || !out || !len)
 		return -EINVAL;
-	put_be64(key, height);
+	ll_put_be64(key, height);
 	return get_copy(s, db, &k, out, len);
 }
 
@@ -844,9 +812,9 @@ int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location 
 		rc = -EIO;
 	} else {
 		const uint8_t *p = v.mv_data;
-		loc->height = get_le64(p);
-		loc->index = get_le32(p + 8);
-		loc->log_index = get_le64(p + 12);
+		loc->height = ll_get_le(p, 8);
+		loc->index = (uint32_t)ll_get_le(p + 8, 4);
+		loc->log_index = ll_get_le(p + 12, 8);
 	}
 	end_read(s, txn);
 	return rc;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ll_block.h"
+#include "ll_bytes.h"
 #include "ll_chain.h"
 #include "ll_err.h"
 #include "ll_hash.h"
@@ -300,12 +301,6 @@ static uint64_t next_random(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /*
  * One record: the tip height this run started from and a counter, then random
  * bytes. A run that commits anything moves the tip, so no later run can repeat a
@@ -316,8 +311,8 @@ static uint32_t make_record(uint64_t *rng, uint64_t start_height, uint64_t count
 {
 	uint32_t len = MIN_RECORD_BYTES +
 		       (uint32_t)(next_random(rng) % (MAX_RECORD_BYTES - MIN_RECORD_BYTES + 1));
-	put_le64(rec, start_height);
-	put_le64(rec + 8, counter);
+	ll_put_le(rec, start_height, 8);
+	ll_put_le(rec + 8, counter, 8);
 	for (uint32_t i = MIN_RECORD_BYTES; i < len; i += 8) {
 		uint64_t r = next_random(rng);
 		uint32_t k = len - i < 8 ? len - i : 8;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ll_bytes.h"
 #include "ll_err.h"
 #include "ll_hex.h"
 #include "ll_log.h"
@@ -153,6 +154,23 @@ static void test_hex_round_trips_and_rejects_bad_text(void **state)
 	assert_int_equal(ll_hex_decode("", 0, back), 0);
 }
 
+static void test_bytes_orders_are_fixed(void **state)
+{
+	(void)state;
+	uint8_t buf[8];
+	static const uint8_t le[8] = { 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01 };
+	ll_put_le(buf, 0x0102030405060708ULL, 8);
+	assert_memory_equal(buf, le, 8);
+	assert_int_equal(ll_get_le(buf, 8), 0x0102030405060708ULL);
+	assert_int_equal(ll_get_le(buf, 4), 0x05060708);
+	ll_put_le(buf, 0xabcd, 2);
+	assert_int_equal(buf[0], 0xcd);
+	assert_int_equal(buf[1], 0xab);
+	ll_put_be64(buf, 0x0102030405060708ULL);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(buf[i], i + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_try_returns_on_error),
 		cmocka_unit_test(test_time_mono_moves_forward),
 		cmocka_unit_test(test_hex_round_trips_and_rejects_bad_text),
+		cmocka_unit_test(test_bytes_orders_are_fixed),
 	};
 	return cmocka_run_group_tests_name("ll_common", tests, NULL, NULL);
 }

@@ -1,0 +1,30 @@
+/* Fixed byte order for everything LedgerLine writes to disk or the wire: little-endian
+ * fields (headers, bodies, store values) and big-endian sort keys and hash lengths. */
+#ifndef LL_BYTES_H
+#define LL_BYTES_H
+
+#include <stdint.h>
+
+/* ll_put_le / ll_get_le - `bytes` (1..8) little-endian bytes at p. */
+static inline void ll_put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t ll_get_le(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+	for (unsigned i = bytes; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+/* ll_put_be64 - 8 big-endian bytes: LMDB keys that sort in number order, MD lengths. */
+static inline void ll_put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+#endif /* LL_BYTES_H */
