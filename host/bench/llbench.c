@@ -31,6 +31,28 @@ double ll_bench_rate(const struct ll_bench_opts *o, void (*fn)(void *arg), void 
 	return best;
 }
 
+double ll_bench_rate_timed(const struct ll_bench_opts *o, uint64_t (*fn)(void *arg), void *arg,
+			   double items_per_call)
+{
+	double best = 0;
+	if (fn(arg) == 0)
+		return 0;
+	for (int t = 0; t < o->trials; t++) {
+		uint64_t timed = 0, calls = 0;
+		do {
+			uint64_t ns = fn(arg);
+			if (ns == 0)	/* fn failed: it says how */
+				return 0;
+			timed += ns;
+			calls++;
+		} while ((double)timed < o->min_seconds * 1e9);
+		double rate = (double)calls * items_per_call * 1e9 / (double)timed;
+		if (rate > best)
+			best = rate;
+	}
+	return best;
+}
+
 void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const char *name,
 		     double value, const char *unit, const char *baseline,
 		     double baseline_value)

@@ -21,6 +21,15 @@ double ll_bench_rate(const struct ll_bench_opts *o, void (*fn)(void *arg), void 
 		     double items_per_call);
 
 /*
+ * ll_bench_rate_timed - as ll_bench_rate, but fn returns how many nanoseconds
+ * of its call count: work it does before starting its clock (making the next
+ * input) is left out of the rate and out of the trial's length. fn returns 0
+ * when it failed, which ends the run with a rate of 0.
+ */
+double ll_bench_rate_timed(const struct ll_bench_opts *o, uint64_t (*fn)(void *arg), void *arg,
+			   double items_per_call);
+
+/*
  * ll_bench_report - prints one figure; baseline may be NULL (no ratio). In JSON
  * mode the line is {"suite":..,"case":..,"value":..,"unit":..,"baseline":..,
  * "baseline_value":..,"ratio":..} as ../shared/DESIGN.md "Benchmarks" says.

@@ -23,7 +23,25 @@ struct ll_chain {
 	struct ll_block_header tip;	/* written only by the committing thread */
 	uint8_t tip_hash[32];
 	struct ll_ledger_log_source log;	/* the store's log database */
+	/* the committing thread's scratch, grown to the largest block seen */
+	uint8_t *body;
+	size_t body_room;
+	uint8_t *nodes;
+	size_t nodes_room;
 };
+
+/* Grows *buf to at least want bytes. */
+static int scratch(uint8_t **buf, size_t *room, size_t want)
+{
+	if (want <= *room)
+		return 0;
+	uint8_t *p = realloc(*buf, want);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*room = want;
+	return 0;
+}
 
 /* Header and hash of the block at height, straight from the store. */
 static int read_header(ll_chain_t *c, uint64_t height, struct ll_block_header *h)
@@ -43,8 +61,7 @@ static int read_header(ll_chain_t *c, uint64_t height, struct ll_block_header *h
 
 /* Encodes h and its body and commits them with the log nodes; updates the tip. */
 static int commit_block(ll_chain_t *c, const struct ll_block_header *h, const uint8_t *body,
-			const uint8_t *txids, const struct ll_ledger_log_node *nodes,
-			size_t node_count)
+			const uint8_t *txids, const uint8_t *nodes, size_t node_count)
 {
 	uint8_t header[LL_BLOCK_HEADER_BYTES], hash[32];
 	int rc = ll_block_hash(h, hash);
@@ -121,6 +138,8 @@ void ll_chain_close(ll_chain_t *c)
 	if (!c)
 		return;
 	ll_store_close(c->store);
+	free(c->body);
+	free(c->nodes);
 	free(c);
 }
 
@@ -135,6 +154,11 @@ int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip)
 uint8_t ll_chain_hash_alg(const ll_chain_t *c)
 {
 	return c->alg;
+}
+
+int ll_chain_index_stats(ll_chain_t *c, struct ll_store_index_stats *out)
+{
+	return c ? ll_store_index_stats(c->store, out) : -EINVAL;
 }
 
 int ll_chain_snapshot(ll_chain_t *c, const char *dest)
@@ -158,10 +182,7 @@ int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b)
 int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
 		    struct ll_block_header *out)
 {
-	struct ll_ledger_log_node *nodes = NULL;
-	uint8_t *body = NULL;
-	size_t node_count;
-	int rc = -EINVAL;
+	int rc;
 
 	if (!c || !b || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))
 		return -EINVAL;
@@ -184,22 +205,18 @@ int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t time
 	memcpy(h.prev_hash, c->tip_hash, 32);
 	memcpy(h.merkle_root, b->root, 32);
 
-	rc = -ENOMEM;
-	nodes = malloc(ll_ledger_log_append_nodes(c->tip.log_size, b->n) * sizeof *nodes);
-	body = malloc(body_len);
-	if (!nodes || !body)
-		goto out;
-	if ((rc = (int)ll_block_body_encode(b->offsets, b->n, b->data, body, body_len)) < 0)
-		goto out;
-	rc = ll_ledger_log_append(c->alg, &c->log, c->tip.log_size, b->leaves, b->n, nodes,
-				  &node_count, h.log_root);
+	size_t node_count = ll_ledger_log_append_nodes(c->tip.log_size, b->n);
+	if ((rc = scratch(&c->nodes, &c->nodes_room, node_count * 32)) < 0 ||
+	    (rc = scratch(&c->body, &c->body_room, body_len)) < 0)
+		return rc;
+	if ((rc = (int)ll_block_body_encode(b->offsets, b->n, b->data, c->body, body_len)) < 0)
+		return rc;
+	rc = ll_ledger_log_append(c->alg, &c->log, c->tip.log_size, b->leaves, b->n, c->nodes,
+				  h.log_root);
 	if (rc < 0)
-		goto out;
-	if ((rc = commit_block(c, &h, body, b->leaves, nodes, node_count)) == 0 && out)
+		return rc;
+	if ((rc = commit_block(c, &h, c->body, b->leaves, c->nodes, node_count)) == 0 && out)
 		*out = h;
-out:
-	free(nodes);
-	free(body);
 	return rc;
 }
 
@@ -360,31 +377,51 @@ static int frontier_read(void *ctx, unsigned level, uint64_t index, uint8_t out[
 	return -ENOENT;
 }
 
-/* The frontier of a log of `size` leaves, from the old one and the nodes just made. */
-static int frontier_advance(struct frontier *f, uint64_t size,
-			    const struct ll_ledger_log_node *made, size_t made_count)
+/* The frontier after appending n leaves to old_size, from the old one and the nodes made. */
+static int frontier_advance(struct frontier *f, uint64_t old_size, uint32_t n,
+			    const uint8_t *made)
 {
 	struct frontier next = { .count = 0 };
-	uint64_t start = 0;
+	uint64_t start = 0, size = old_size + n;
 	for (int level = 63; level >= 0; level--) {
 		if (!(size >> level & 1))
 			continue;
-		struct ll_ledger_log_node *n = &next.node[next.count++];
-		n->level = (uint8_t)level;
-		n->index = start >> level;
+		struct ll_ledger_log_node *nd = &next.node[next.count++];
+		size_t slot;
+		nd->level = (uint8_t)level;
+		nd->index = start >> level;
 		start += UINT64_C(1) << level;
-		int found = frontier_read(f, (unsigned)level, n->index, n->hash) == 0;
-		for (size_t i = made_count; !found && i > 0; i--) {
-			if (made[i - 1].level == level && made[i - 1].index == n->index) {
-				memcpy(n->hash, made[i - 1].hash, 32);
-				found = 1;
-			}
-		}
-		if (!found)
+		if (ll_ledger_log_node_slot(old_size, n, (unsigned)level, nd->index, &slot) == 0)
+			memcpy(nd->hash, made + slot * 32, 32);
+		else if (frontier_read(f, (unsigned)level, nd->index, nd->hash) < 0)
 			return -EBADMSG;
 	}
 	*f = next;
 	return 0;
+}
+
+/*
+ * The txindex must lead txid to where it sits, or, for a txid committed twice,
+ * to an earlier log index that holds the same leaf.
+ */
+static int verify_txindex(ll_chain_t *c, const uint8_t *txid, uint64_t height, uint32_t index,
+			  uint64_t log_index)
+{
+	struct ll_store_tx_location loc;
+	uint8_t leaf[32];
+	int rc = ll_store_tx(c->store, txid, &loc);
+	if (rc == -ENOENT)
+		return -EBADMSG;
+	if (rc < 0)
+		return rc;
+	if (loc.height == height && loc.index == index && loc.log_index == log_index)
+		return 0;
+	if (loc.log_index >= log_index)
+		return -EBADMSG;
+	rc = ll_store_log_node(c->store, 0, loc.log_index, leaf);
+	if (rc < 0)
+		return rc == -ENOENT ? -EBADMSG : rc;
+	return memcmp(leaf, txid, 32) ? -EBADMSG : 0;
 }
 
 /* Checks one block against the previous one; -EBADMSG for anything that does not hold. */
@@ -408,11 +445,9 @@ static int verify_block(ll_chain_t *c, const struct ll_block_header *prev,
 						       h->body_bytes)
 		goto out;
 
+	uint64_t old_size = h->log_size - h->tx_count;
 	uint8_t *leaves = malloc((size_t)v.body.n * 32 + 1);
-	struct ll_ledger_log_node *made =
-		malloc(ll_ledger_log_append_nodes(h->log_size - h->tx_count, v.body.n) *
-		       sizeof *made);
-	size_t made_count = 0;
+	uint8_t *made = malloc(ll_ledger_log_append_nodes(old_size, v.body.n) * 32 + 1);
 	if (!leaves || !made) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -422,23 +457,16 @@ static int verify_block(ll_chain_t *c, const struct ll_block_header *prev,
 	if (rc < 0)
 		goto out_free;
 	struct ll_ledger_log_source src = { .read_node = frontier_read, .ctx = f };
-	rc = ll_ledger_log_append(c->alg, &src, h->log_size - h->tx_count, leaves, v.body.n,
-				  made, &made_count, log_root);
+	rc = ll_ledger_log_append(c->alg, &src, old_size, leaves, v.body.n, made, log_root);
 	if (rc == 0)
-		rc = frontier_advance(f, h->log_size, made, made_count);
+		rc = frontier_advance(f, old_size, v.body.n, made);
 	if (rc < 0 || memcmp(root, h->merkle_root, 32) || memcmp(log_root, h->log_root, 32)) {
 		rc = rc == -ENOMEM ? rc : -EBADMSG;
 		goto out_free;
 	}
 	for (uint32_t i = 0; i < v.body.n; i++) {
-		struct ll_store_tx_location loc;
-		rc = ll_store_tx(c->store, leaves + (size_t)i * 32, &loc);
-		if (rc == -ENOENT || (rc == 0 && (loc.height != h->height || loc.index != i ||
-						  loc.log_index != h->log_size - h->tx_count + i))) {
-			rc = -EBADMSG;
-			goto out_free;
-		}
-		if (rc < 0)
+		if ((rc = verify_txindex(c, leaves + (size_t)i * 32, h->height, i,
+					 old_size + i)) < 0)
 			goto out_free;
 	}
 	rc = 0;
@@ -481,6 +509,16 @@ int ll_chain_verify(ll_chain_t *c, uint64_t *bad_height)
 	}
 	/* the tip the store names must be the last block's hash */
 	if (memcmp(prev_hash, tip_hash, 32) != 0) {
+		*bad_height = tip_height;
+		return -EBADMSG;
+	}
+	/* and the txindex runs must cover the whole log, no more */
+	struct ll_store_index_stats st;
+	if ((rc = ll_store_index_stats(c->store, &st)) < 0)
+		return rc;
+	if (!st.contiguous || st.entries != st.log_size) {
+		LL_ERROR("chain", "verify: the txindex covers %" PRIu64 " transactions%s, the log "
+			 "%" PRIu64, st.entries, st.contiguous ? "" : " with gaps", st.log_size);
 		*bad_height = tip_height;
 		return -EBADMSG;
 	}

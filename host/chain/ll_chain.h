@@ -61,6 +61,9 @@ int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b);
 int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
 		    struct ll_block_header *out);
 
+/* ll_chain_index_stats - ll_store_index_stats of the chain's txindex. */
+int ll_chain_index_stats(ll_chain_t *c, struct ll_store_index_stats *out);
+
 /* ll_chain_snapshot - ll_store_snapshot of the chain's ledger, while it commits. */
 int ll_chain_snapshot(ll_chain_t *c, const char *dest);
 

@@ -4,7 +4,6 @@
 #include "ll_ledger_log.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ll_hash.h"
@@ -60,87 +59,108 @@ static int frontier_root(uint8_t alg, const struct frontier *f, uint8_t root[D])
 	return 0;
 }
 
+/* Nodes one append creates at `level`: indices [old_size >> level, new_size >> level). */
+static uint64_t made_at(uint64_t old_size, uint64_t new_size, unsigned level)
+{
+	return (new_size >> level) - (old_size >> level);
+}
+
 size_t ll_ledger_log_append_nodes(uint64_t old_size, uint32_t n)
 {
-	(void)old_size;
-	/* the leaves, then at most half as many again per level, plus a carry each */
-	return 2 * (size_t)n + LL_LEDGER_LOG_MAX_LEVELS;
+	size_t count = 0;
+	for (unsigned level = 0; level < LL_LEDGER_LOG_MAX_LEVELS; level++)
+		count += made_at(old_size, old_size + n, level);
+	return count;
+}
+
+int ll_ledger_log_node_slot(uint64_t old_size, uint32_t n, unsigned level, uint64_t index,
+			    size_t *slot)
+{
+	uint64_t new_size = old_size + n;
+	size_t before = 0;
+
+	if (level >= LL_LEDGER_LOG_MAX_LEVELS || new_size < old_size)
+		return -ENOENT;
+	if (index < old_size >> level || index >= new_size >> level)
+		return -ENOENT;
+	for (unsigned k = 0; k < level; k++)
+		before += made_at(old_size, new_size, k);
+	*slot = before + (size_t)(index - (old_size >> level));
+	return 0;
 }
 
 /*
- * Appending works a level at a time so each level's new nodes are one batch for
- * ll_hash_nodes (the multi-buffer lanes), not one hash call per node. At level
- * k the row is the old frontier node of that level, when old_size has bit k set
- * (index (old_size >> k) - 1, always even), followed by the nodes just made at
- * that level (from index old_size >> k on): consecutive, starting on an even
- * index, so it pairs off into the next level; an odd one out stays frontier.
+ * Works a level at a time, in place in `nodes`, so each level is one batch for
+ * ll_hash_nodes (the multi-buffer lanes), not one hash call per node. Node j of
+ * level k + 1 pairs nodes 2j and 2j + 1 of level k. The first node made at
+ * level k + 1 has old_size >> (k + 1) as index; when old_size >> k is odd its
+ * left child is the old frontier node of level k, so that first pair is hashed
+ * alone and the rest pair off the nodes just made.
  */
 int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
-			 uint64_t old_size, const uint8_t *leaves, uint32_t n,
-			 struct ll_ledger_log_node *nodes, size_t *node_count,
+			 uint64_t old_size, const uint8_t *leaves, uint32_t n, uint8_t *nodes,
 			 uint8_t root[32])
 {
+	uint64_t new_size = old_size + n;
 	struct frontier old, next = { .count = 0 };
-	uint8_t *row = NULL, *up = NULL;
-	size_t out = 0;
 	int rc;
 
-	if (!alg_ok(alg) || (n > 0 && !leaves) || old_size > UINT64_MAX - n)
+	if (!alg_ok(alg) || (n > 0 && (!leaves || !nodes)) || new_size < old_size)
 		return -EINVAL;
 	if ((rc = frontier_load(src, old_size, &old)) < 0)
 		return rc;
-	rc = -ENOMEM;
-	if (!(row = malloc(((size_t)n + 1) * D)) || !(up = malloc(((size_t)n / 2 + 1) * D)))
-		goto out;
 
-	uint64_t made = n;			/* nodes made at this level */
-	memcpy(row, leaves, (size_t)n * D);	/* level 0: the leaves themselves */
-	for (unsigned level = 0; level < LL_LEDGER_LOG_MAX_LEVELS; level++) {
-		uint64_t first = old_size >> level;	/* index of the first made node */
-		for (uint64_t i = 0; i < made; i++) {
-			struct ll_ledger_log_node *nd = &nodes[out++];
-			nd->level = (uint8_t)level;
-			nd->index = first + i;
-			memcpy(nd->hash, row + i * D, D);
+	if (n)
+		memmove(nodes, leaves, (size_t)n * D);
+	uint8_t *row = nodes;		/* the nodes made at `level` */
+	for (unsigned level = 0; level + 1 < LL_LEDGER_LOG_MAX_LEVELS; level++) {
+		uint64_t width = made_at(old_size, new_size, level);
+		uint64_t pairs = made_at(old_size, new_size, level + 1);
+		uint8_t *up = row + width * D;
+		const uint8_t *pair_row = row;
+		if (pairs == 0)
+			break;
+		if ((old_size >> level) & 1) {
+			const struct ll_ledger_log_node *left = NULL;
+			for (unsigned k = 0; k < old.count; k++)
+				if (old.node[k].level == level)
+					left = &old.node[k];
+			if (!left)	/* frontier_load gave every set bit a node */
+				return -EINVAL;
+			if ((rc = ll_hash_node((enum ll_hash_alg)alg, left->hash, row, up)) < 0)
+				return rc;
+			pair_row = row + D;
 		}
-		/* the old frontier node of this level goes in front, if there is one */
-		const struct ll_ledger_log_node *f = NULL;
-		for (unsigned k = 0; k < old.count; k++)
-			if (old.node[k].level == level)
-				f = &old.node[k];
-		uint64_t width = made + (f != NULL);
-		if (width == 0)
+		uint64_t rest = pairs - (pair_row != row);
+		if (rest && (rc = ll_hash_nodes((enum ll_hash_alg)alg, LL_HASH_IMPL_AUTO, pair_row,
+						(uint32_t)rest, up + (pairs - rest) * D)) < 0)
+			return rc;
+		row = up;
+	}
+
+	/* the new frontier: each set bit of new_size, made now or kept from before */
+	uint64_t start = 0;
+	for (int level = 63; level >= 0; level--) {
+		if (!(new_size >> level & 1))
 			continue;
-		if (f) {
-			memmove(row + D, row, made * D);
-			memcpy(row, f->hash, D);
+		struct ll_ledger_log_node *nd = &next.node[next.count++];
+		size_t slot;
+		nd->level = (uint8_t)level;
+		nd->index = start >> level;
+		start += UINT64_C(1) << level;
+		if (ll_ledger_log_node_slot(old_size, n, (unsigned)level, nd->index, &slot) == 0) {
+			memcpy(nd->hash, nodes + slot * D, D);
+			continue;
 		}
-		uint64_t start = f ? first - 1 : first;
-		uint64_t pairs = width / 2;
-		if (pairs && (rc = ll_hash_nodes((enum ll_hash_alg)alg, LL_HASH_IMPL_AUTO, row,
-						 (uint32_t)pairs, up)) < 0)
-			goto out;
-		if (width & 1) {	/* the odd one out stays in the frontier */
-			struct ll_ledger_log_node *keep = &next.node[next.count++];
-			keep->level = (uint8_t)level;
-			keep->index = start + width - 1;
-			memcpy(keep->hash, row + (width - 1) * D, D);
-		}
-		memcpy(row, up, pairs * D);
-		made = pairs;
+		const struct ll_ledger_log_node *kept = NULL;
+		for (unsigned k = 0; k < old.count; k++)
+			if (old.node[k].level == level && old.node[k].index == nd->index)
+				kept = &old.node[k];
+		if (!kept)
+			return -EINVAL;
+		memcpy(nd->hash, kept->hash, D);
 	}
-	/* frontier_root wants the largest subtree first */
-	for (unsigned a = 0, b = next.count ? next.count - 1 : 0; a < b; a++, b--) {
-		struct ll_ledger_log_node t = next.node[a];
-		next.node[a] = next.node[b];
-		next.node[b] = t;
-	}
-	*node_count = out;
-	rc = frontier_root(alg, &next, root);
-out:
-	free(row);
-	free(up);
-	return rc;
+	return frontier_root(alg, &next, root);
 }
 
 int ll_ledger_log_root(uint8_t alg, const struct ll_ledger_log_source *src, uint64_t size,

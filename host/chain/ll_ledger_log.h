@@ -30,23 +30,35 @@ struct ll_ledger_log_source {
 };
 
 /*
+ * What one append creates: at each level k the nodes (k, j) for j from
+ * old_size >> k up to (old_size + n) >> k, exclusive. ll_ledger_log_append
+ * writes them packed, level 0 (the leaves) first, then level 1, and so on, each
+ * level in index order: that packed order is how the store keeps a block's
+ * share of the log in one value.
+ *
  * ll_ledger_log_append_nodes - how many nodes appending n leaves to a log of
- * old_size can create at most (room to give ll_ledger_log_append).
+ * old_size creates (room, in 32-byte digests, to give ll_ledger_log_append).
  */
 size_t ll_ledger_log_append_nodes(uint64_t old_size, uint32_t n);
 
 /*
+ * ll_ledger_log_node_slot - where node (level, index) sits in the packed nodes
+ * of the append of n leaves to old_size: 0 and *slot, or -ENOENT when that
+ * append did not create it.
+ */
+int ll_ledger_log_node_slot(uint64_t old_size, uint32_t n, unsigned level, uint64_t index,
+			    size_t *slot);
+
+/*
  * ll_ledger_log_append - appends n leaf hashes (n * 32 bytes) to the log of
- * old_size leaves whose nodes `src` holds: writes every new perfect node (the
- * leaves, and each completed subtree) to nodes[] (room for
- * ll_ledger_log_append_nodes), *node_count their number, and the tree head of
- * the old_size + n leaves to root. The caller stores the nodes with the block,
- * in the same transaction. alg is enum ll_hash_alg. Returns 0, -EINVAL, or the
- * source's error.
+ * old_size leaves whose nodes `src` holds: writes every node it creates to
+ * nodes (ll_ledger_log_append_nodes digests, packed as above), and the tree
+ * head of the old_size + n leaves to root. The caller stores the nodes with the
+ * block, in the same transaction. alg is enum ll_hash_alg. Allocates nothing.
+ * Returns 0, -EINVAL, or the source's error.
  */
 int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
-			 uint64_t old_size, const uint8_t *leaves, uint32_t n,
-			 struct ll_ledger_log_node *nodes, size_t *node_count,
+			 uint64_t old_size, const uint8_t *leaves, uint32_t n, uint8_t *nodes,
 			 uint8_t root[32]);
 
 /* ll_ledger_log_root - the tree head of the first `size` leaves (H() for 0). */

@@ -27,4 +27,13 @@ static inline void ll_put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* ll_get_be64 - the number ll_put_be64 wrote. */
+static inline uint64_t ll_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 #endif /* LL_BYTES_H */

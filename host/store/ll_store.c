@@ -20,46 +20,26 @@
 #include "ll_store.h"
 
 #include "ll_bytes.h"
-#include "ll_ledger_log.h"
+#include "ll_store_internal.h"
 
 #define DEFAULT_MAP_BYTES	(64ULL << 20)
 #define DEFAULT_MAX_MAP_BYTES	(1ULL << 40)
 #define LOCK_FILE		"ledger.lock"
-#define TXINDEX_VALUE_BYTES	20	/* u64 height, u32 index, u64 log index */
 
-/* Internal results beside 0 and -errno: the map is full; a no-overwrite key exists. */
-#define RETRY_MAP_FULL		1
-#define KEY_EXISTS		2
-
-enum dbi_slot { DB_META, DB_HEADERS, DB_BODIES, DB_TXINDEX, DB_LOG, DB_HEADS, DB_CLIENTS,
-		DB_COUNT };
-
-static const char *const db_names[DB_COUNT] = {
-	[DB_META] = "meta", [DB_HEADERS] = "headers", [DB_BODIES] = "bodies",
-	[DB_TXINDEX] = "txindex", [DB_LOG] = "log", [DB_HEADS] = "heads",
-	[DB_CLIENTS] = "clients",
+static const char *const db_names[LL_STORE_DB_COUNT] = {
+	[LL_STORE_DB_META] = "meta", [LL_STORE_DB_HEADERS] = "headers",
+	[LL_STORE_DB_BODIES] = "bodies", [LL_STORE_DB_TXINDEX] = "txindex",
+	[LL_STORE_DB_LOG] = "log", [LL_STORE_DB_HEADS] = "heads",
+	[LL_STORE_DB_CLIENTS] = "clients",
 };
 
-struct ll_store {
-	MDB_env *env;
-	MDB_dbi dbi[DB_COUNT];
-	char *path;
-	int lock_fd;
-	uint64_t map_bytes;		/* the map's current size */
-	uint64_t max_map_bytes;
-	uint32_t chain_id;
-	uint8_t hash_alg;
-	/*
-	 * mdb_env_set_mapsize needs no transaction open in this process: readers
-	 * hold map_lock shared for the life of their transaction, the map grows
-	 * under it exclusive, and write_lock keeps a second writer out meanwhile.
-	 */
-	pthread_rwlock_t map_lock;
-	pthread_mutex_t write_lock;
-};
+const char *ll_store_db_name(enum ll_store_db db)
+{
+	return db_names[db];
+}
 
 /* The one place LMDB's codes become -errno. */
-static int mdb_errno(int rc)
+int ll_store_mdb_errno(int rc)
 {
 	switch (rc) {
 	case MDB_SUCCESS:
@@ -81,37 +61,46 @@ static int mdb_errno(int rc)
 	}
 }
 
-static void hex_prefix(const uint8_t *id, char out[17])
-{
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", id[i]);
-}
-
-static int meta_get(struct ll_store *s, MDB_txn *txn, const char *key, MDB_val *val)
+int ll_store_meta_get(struct ll_store *s, MDB_txn *txn, const char *key, MDB_val *val)
 {
 	MDB_val k = { .mv_size = strlen(key), .mv_data = (void *)key };
-	int rc = mdb_get(txn, s->dbi[DB_META], &k, val);
+	int rc = mdb_get(txn, s->dbi[LL_STORE_DB_META], &k, val);
 	if (rc == MDB_NOTFOUND)
 		return -ENOENT;
 	if (rc) {
 		LL_ERROR("store", "%s: read meta %s: %s", s->path, key, mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
 	return 0;
 }
 
-/* Returns 0, RETRY_MAP_FULL or -errno (logged). */
-static int meta_put(struct ll_store *s, MDB_txn *txn, const char *key, const void *data,
+/* Returns 0, LL_STORE_RETRY_MAP_FULL or -errno (logged). */
+int ll_store_meta_put(struct ll_store *s, MDB_txn *txn, const char *key, const void *data,
 		    size_t len)
 {
 	MDB_val k = { .mv_size = strlen(key), .mv_data = (void *)key };
 	MDB_val v = { .mv_size = len, .mv_data = (void *)data };
-	int rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+	int rc = mdb_put(txn, s->dbi[LL_STORE_DB_META], &k, &v, 0);
 	if (rc == MDB_MAP_FULL)
-		return RETRY_MAP_FULL;
+		return LL_STORE_RETRY_MAP_FULL;
 	if (rc) {
 		LL_ERROR("store", "%s: write meta %s: %s", s->path, key, mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
+	}
+	return 0;
+}
+
+int ll_store_meta_del(struct ll_store *s, MDB_txn *txn, const char *key)
+{
+	MDB_val k = { .mv_size = strlen(key), .mv_data = (void *)key };
+	int rc = mdb_del(txn, s->dbi[LL_STORE_DB_META], &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc == MDB_MAP_FULL)
+		return LL_STORE_RETRY_MAP_FULL;
+	if (rc) {
+		LL_ERROR("store", "%s: delete meta %s: %s", s->path, key, mdb_strerror(rc));
+		return ll_store_mdb_errno(rc);
 	}
 	return 0;
 }
@@ -137,7 +126,7 @@ static int grow_map(struct ll_store *s, const char *what)
 	if (rc) {
 		LL_ERROR("store", "%s: grow map to %" PRIu64 " bytes: %s", s->path, want,
 			 mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
 	s->map_bytes = info.me_mapsize;
 	if (s->map_bytes <= old) {	/* cannot happen with LMDB 0.9; never loop on it */
@@ -161,7 +150,7 @@ static int commit_errno(struct ll_store *s, int rc, uint64_t need)
 	if (rc == EIO && statvfs(s->path, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < need)
 		return -ENOSPC;
-	return mdb_errno(rc);
+	return ll_store_mdb_errno(rc);
 }
 
 /*
@@ -179,14 +168,14 @@ static int write_txn(struct ll_store *s, int (*body)(struct ll_store *, MDB_txn 
 		int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 		if (rc) {
 			LL_ERROR("store", "%s: %s: begin: %s", s->path, what, mdb_strerror(rc));
-			return mdb_errno(rc);
+			return ll_store_mdb_errno(rc);
 		}
 		rc = body(s, txn, arg);
 		if (rc < 0) {
 			mdb_txn_abort(txn);
 			return rc;
 		}
-		if (rc == RETRY_MAP_FULL) {
+		if (rc == LL_STORE_RETRY_MAP_FULL) {
 			mdb_txn_abort(txn);
 		} else {
 			/* mdb_txn_commit frees txn, on failure too, writing nothing */
@@ -214,14 +203,14 @@ static int init_body(struct ll_store *s, MDB_txn *txn, void *arg)
 	int rc, present = 0, wrong = 0;
 	(void)arg;
 
-	for (int i = 0; i < DB_COUNT; i++) {
+	for (int i = 0; i < LL_STORE_DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
 		if (rc == MDB_MAP_FULL)
-			return RETRY_MAP_FULL;
+			return LL_STORE_RETRY_MAP_FULL;
 		if (rc) {
 			LL_ERROR("store", "%s: open database %s: %s", s->path, db_names[i],
 				 mdb_strerror(rc));
-			return mdb_errno(rc);
+			return ll_store_mdb_errno(rc);
 		}
 	}
 
@@ -229,7 +218,7 @@ static int init_body(struct ll_store *s, MDB_txn *txn, void *arg)
 	const size_t sizes[] = { 4, 4, 1 };
 	uint32_t found[3] = { 0 };
 	for (int i = 0; i < 3; i++) {
-		rc = meta_get(s, txn, keys[i], &v);
+		rc = ll_store_meta_get(s, txn, keys[i], &v);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0)
@@ -246,12 +235,12 @@ static int init_body(struct ll_store *s, MDB_txn *txn, void *arg)
 	if (present == 0) {
 		/* a new ledger: its identity goes in with the databases, in this txn */
 		ll_put_le(buf, LL_STORE_FORMAT_VERSION, 4);
-		if ((rc = meta_put(s, txn, "format_version", buf, 4)))
+		if ((rc = ll_store_meta_put(s, txn, "format_version", buf, 4)))
 			return rc;
 		ll_put_le(buf, s->chain_id, 4);
-		if ((rc = meta_put(s, txn, "chain_id", buf, 4)))
+		if ((rc = ll_store_meta_put(s, txn, "chain_id", buf, 4)))
 			return rc;
-		return meta_put(s, txn, "hash_alg", &s->hash_alg, 1);
+		return ll_store_meta_put(s, txn, "hash_alg", &s->hash_alg, 1);
 	}
 	if (present != 3) {
 		LL_ERROR("store", "%s: ledger metadata incomplete (%d of 3 identity keys)",
@@ -273,7 +262,7 @@ static int init_body(struct ll_store *s, MDB_txn *txn, void *arg)
 			 found[2], s->hash_alg);
 		wrong = 1;
 	}
-	return wrong ? -EINVAL : 0;
+	return wrong ? -EINVAL : ll_store_txindex_recover(s, txn);
 }
 
 static int check_cfg(const struct ll_store_cfg *cfg, ll_store_t **out)
@@ -360,9 +349,9 @@ static int open_env(struct ll_store *s, const struct ll_store_cfg *cfg)
 		flags |= MDB_NOSYNC;
 	if ((rc = mdb_env_create(&s->env))) {
 		LL_ERROR("store", "%s: create environment: %s", s->path, mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
-	if ((rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) ||
+	if ((rc = mdb_env_set_maxdbs(s->env, LL_STORE_DB_COUNT)) ||
 	    (rc = mdb_env_set_mapsize(s->env, (size_t)s->map_bytes)) ||
 	    (rc = mdb_env_open(s->env, s->path, flags, 0640))) {
 		LL_ERROR("store", "%s: open environment: %s", s->path, mdb_strerror(rc));
@@ -378,7 +367,7 @@ static int open_env(struct ll_store *s, const struct ll_store_cfg *cfg)
 err:
 	mdb_env_close(s->env);
 	s->env = NULL;
-	return mdb_errno(rc);
+	return ll_store_mdb_errno(rc);
 }
 
 int ll_store_open(const struct ll_store_cfg *cfg, ll_store_t **out)
@@ -416,6 +405,8 @@ int ll_store_open(const struct ll_store_cfg *cfg, ll_store_t **out)
 		goto err_unlock;
 	if ((rc = write_txn(s, init_body, NULL, 64 << 10, "initialise")) < 0)
 		goto err_env;
+	if ((rc = ll_store_txindex_open(s)) < 0)
+		goto err_env;
 	*out = s;
 	return 0;
 
@@ -441,6 +432,7 @@ void ll_store_close(ll_store_t *s)
 
 	if (!s)
 		return;
+	ll_store_txindex_close(s);
 	if ((rc = mdb_env_sync(s->env, 1)))
 		LL_ERROR("store", "%s: sync at close: %s", s->path, mdb_strerror(rc));
 	mdb_env_close(s->env);
@@ -469,7 +461,7 @@ int ll_store_snapshot(ll_store_t *s, const char *dest)
 	pthread_rwlock_unlock(&s->map_lock);
 	if (rc) {
 		LL_ERROR("store", "%s: snapshot to %s: %s", s->path, dest, mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
 	return 0;
 }
@@ -482,12 +474,12 @@ int ll_store_sync(ll_store_t *s)
 		return -EINVAL;
 	if ((rc = mdb_env_sync(s->env, 1))) {
 		LL_ERROR("store", "%s: sync: %s", s->path, mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
 	return 0;
 }
 
-static int begin_read(struct ll_store *s, MDB_txn **txn)
+int ll_store_begin_read(struct ll_store *s, MDB_txn **txn)
 {
 	int rc;
 
@@ -495,12 +487,12 @@ static int begin_read(struct ll_store *s, MDB_txn **txn)
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn))) {
 		pthread_rwlock_unlock(&s->map_lock);
 		LL_ERROR("store", "%s: begin read: %s", s->path, mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
 	return 0;
 }
 
-static void end_read(struct ll_store *s, MDB_txn *txn)
+void ll_store_end_read(struct ll_store *s, MDB_txn *txn)
 {
 	mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&s->map_lock);
@@ -512,9 +504,9 @@ static int read_tip(struct ll_store *s, MDB_txn *txn, uint64_t *height, uint8_t 
 	MDB_val h, v;
 	int rc;
 
-	if ((rc = meta_get(s, txn, "tip_height", &h)) < 0)
+	if ((rc = ll_store_meta_get(s, txn, "tip_height", &h)) < 0)
 		return rc;
-	if ((rc = meta_get(s, txn, "tip_hash", &v)) < 0) {
+	if ((rc = ll_store_meta_get(s, txn, "tip_hash", &v)) < 0) {
 		if (rc == -ENOENT)
 			LL_ERROR("store", "%s: tip height without tip hash", s->path);
 		return rc == -ENOENT ? -EIO : rc;
@@ -534,7 +526,7 @@ static int read_tip(struct ll_store *s, MDB_txn *txn, uint64_t *height, uint8_t 
 static int read_log_size(struct ll_store *s, MDB_txn *txn, uint64_t *size)
 {
 	MDB_val v;
-	int rc = meta_get(s, txn, "log_size", &v);
+	int rc = ll_store_meta_get(s, txn, "log_size", &v);
 	if (rc == -ENOENT) {
 		*size = 0;
 		return 0;
@@ -550,15 +542,6 @@ static int read_log_size(struct ll_store *s, MDB_txn *txn, uint64_t *size)
 	return 0;
 }
 
-/* Log node keys: level, then the index big-endian, so a level's nodes sort in order. */
-#define LOG_KEY_BYTES 9
-
-static void log_key(unsigned level, uint64_t index, uint8_t key[LOG_KEY_BYTES])
-{
-	key[0] = (uint8_t)level;
-	ll_put_be64(key + 1, index);
-}
-
 int ll_store_log_size(ll_store_t *s, uint64_t *size)
 {
 	MDB_txn *txn;
@@ -566,36 +549,11 @@ int ll_store_log_size(ll_store_t *s, uint64_t *size)
 
 	if (!s || !size)
 		return -EINVAL;
-	if ((rc = begin_read(s, &txn)) < 0)
+	if ((rc = ll_store_begin_read(s, &txn)) < 0)
 		return rc;
 	rc = read_log_size(s, txn, size);
-	end_read(s, txn);
+	ll_store_end_read(s, txn);
 	return rc;
-}
-
-int ll_store_log_node(void *store, unsigned level, uint64_t index, uint8_t out[32])
-{
-	struct ll_store *s = store;
-	uint8_t key[LOG_KEY_BYTES];
-	MDB_txn *txn;
-	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
-	int rc;
-
-	if (!s || !out || level > 63)
-		return -EINVAL;
-	log_key(level, index, key);
-	if ((rc = begin_read(s, &txn)) < 0)
-		return rc;
-	rc = mdb_get(txn, s->dbi[DB_LOG], &k, &v);
-	if (rc == 0 && v.mv_size == 32)
-		memcpy(out, v.mv_data, 32);
-	else if (rc == 0)
-		rc = EIO;	/* a damaged entry; reported below */
-	end_read(s, txn);
-	if (rc && rc != MDB_NOTFOUND)
-		LL_ERROR("store", "%s: read log node %u/%" PRIu64 ": %s", s->path, level, index,
-			 rc == EIO ? "wrong size" : mdb_strerror(rc));
-	return rc == EIO ? -EIO : mdb_errno(rc);
 }
 
 int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32])
@@ -605,26 +563,25 @@ int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32])
 
 	if (!s || !height || !hash)
 		return -EINVAL;
-	if ((rc = begin_read(s, &txn)) < 0)
+	if ((rc = ll_store_begin_read(s, &txn)) < 0)
 		return rc;
 	rc = read_tip(s, txn, height, hash);
-	end_read(s, txn);
+	ll_store_end_read(s, txn);
 	return rc;
 }
 
-/* Returns 0, RETRY_MAP_FULL, KEY_EXISTS (the caller's to judge) or -errno (logged). */
-static int put_or_retry(struct ll_store *s, MDB_txn *txn, enum dbi_slot db, MDB_val *k,
+int ll_store_put(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, MDB_val *k,
 			MDB_val *v, unsigned flags, uint64_t height)
 {
 	int rc = mdb_put(txn, s->dbi[db], k, v, flags);
 	if (rc == MDB_MAP_FULL)
-		return RETRY_MAP_FULL;
+		return LL_STORE_RETRY_MAP_FULL;
 	if (rc == MDB_KEYEXIST)
-		return KEY_EXISTS;
+		return LL_STORE_KEY_EXISTS;
 	if (rc) {
 		LL_ERROR("store", "%s: block %" PRIu64 ": write %s: %s", s->path, height,
 			 db_names[db], mdb_strerror(rc));
-		return mdb_errno(rc);
+		return ll_store_mdb_errno(rc);
 	}
 	return 0;
 }
@@ -632,7 +589,7 @@ static int put_or_retry(struct ll_store *s, MDB_txn *txn, enum dbi_slot db, MDB_
 static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 {
 	const struct ll_store_block *b = arg;
-	uint8_t key[8], tip[8], loc[TXINDEX_VALUE_BYTES];
+	uint8_t key[8], tip[8];
 	uint64_t tip_height;
 	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
 	int rc;
@@ -661,12 +618,12 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 	}
 
 	ll_put_be64(key, b->height);
-	for (int db = DB_HEADERS; db <= DB_BODIES; db++) {
-		v.mv_size = db == DB_HEADERS ? b->header_len : b->body_len;
-		v.mv_data = (void *)(db == DB_HEADERS ? b->header : b->body);
+	for (int db = LL_STORE_DB_HEADERS; db <= LL_STORE_DB_BODIES; db++) {
+		v.mv_size = db == LL_STORE_DB_HEADERS ? b->header_len : b->body_len;
+		v.mv_data = (void *)(db == LL_STORE_DB_HEADERS ? b->header : b->body);
 		/* heights only grow, so every put is an append: no page splits mid-tree */
-		rc = put_or_retry(s, txn, db, &k, &v, MDB_APPEND, b->height);
-		if (rc == KEY_EXISTS) {
+		rc = ll_store_put(s, txn, db, &k, &v, MDB_APPEND, b->height);
+		if (rc == LL_STORE_KEY_EXISTS) {
 			LL_ERROR("store", "%s: %s already holds height %" PRIu64 " above the tip: "
 				 "ledger damaged", s->path, db_names[db], b->height);
 			return -EIO;
@@ -675,52 +632,20 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 			return rc;
 	}
 
-	for (uint32_t i = 0; i < b->tx_count; i++) {
-		MDB_val id = { .mv_size = 32, .mv_data = (void *)(b->txids + (size_t)i * 32) };
-		ll_put_le(loc, b->height, 8);
-		ll_put_le(loc + 8, i, 4);
-		ll_put_le(loc + 12, b->first_log_index + i, 8);
-		v.mv_size = sizeof loc;
-		v.mv_data = loc;
-		rc = put_or_retry(s, txn, DB_TXINDEX, &id, &v, MDB_NOOVERWRITE, b->height);
-		if (rc == KEY_EXISTS) {
-			char hex[17];
-			hex_prefix(id.mv_data, hex);
-			/* on KEYEXIST, v points at the entry already there */
-			uint64_t at = v.mv_size == TXINDEX_VALUE_BYTES ? ll_get_le(v.mv_data, 8) : 0;
-			LL_ERROR("store", "%s: block %" PRIu64 " refused: tx %" PRIu32 " (txid %s...) "
-				 "was already committed at height %" PRIu64, s->path, b->height, i,
-				 hex, at);
-			return -EINVAL;
-		}
-		if (rc)
-			return rc;
-	}
-
-	for (size_t i = 0; i < b->log_node_count; i++) {
-		const struct ll_ledger_log_node *node = &b->log_nodes[i];
-		uint8_t node_key[LOG_KEY_BYTES];
-		log_key(node->level, node->index, node_key);
-		MDB_val nk = { .mv_size = sizeof node_key, .mv_data = node_key };
-		v.mv_size = 32;
-		v.mv_data = (void *)node->hash;
-		rc = put_or_retry(s, txn, DB_LOG, &nk, &v, MDB_NOOVERWRITE, b->height);
-		if (rc == KEY_EXISTS) {
-			LL_ERROR("store", "%s: block %" PRIu64 " refused: log node %u/%" PRIu64
-				 " already written", s->path, b->height, node->level, node->index);
-			return -EINVAL;
-		}
-		if (rc)
-			return rc;
-	}
+	if ((rc = ll_store_log_put(s, txn, b->height, b->first_log_index, b->tx_count,
+				   b->log_nodes, b->log_node_count)))
+		return rc;
+	if ((rc = ll_store_txindex_commit(s, txn, b->height, b->txids, b->tx_count,
+					  b->first_log_index)))
+		return rc;
 
 	ll_put_le(tip, b->first_log_index + b->tx_count, 8);
-	if ((rc = meta_put(s, txn, "log_size", tip, sizeof tip)))
+	if ((rc = ll_store_meta_put(s, txn, "log_size", tip, sizeof tip)))
 		return rc;
 	ll_put_le(tip, b->height, 8);
-	if ((rc = meta_put(s, txn, "tip_height", tip, sizeof tip)))
+	if ((rc = ll_store_meta_put(s, txn, "tip_height", tip, sizeof tip)))
 		return rc;
-	return meta_put(s, txn, "tip_hash", b->hash, 32);
+	return ll_store_meta_put(s, txn, "tip_hash", b->hash, 32);
 }
 
 int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
@@ -734,41 +659,44 @@ int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
 		return -EINVAL;
 	snprintf(what, sizeof what, "commit block %" PRIu64, b->height);
 	pthread_mutex_lock(&s->write_lock);
-	/* the payload, its index entries, and a margin for the tree's pages */
-	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 64 +
-	       (uint64_t)b->log_node_count * 64 + (64 << 10);
+	ll_store_txindex_prepare(s);
+	/* the payload, its index entries, and a margin for merges and the trees' pages */
+	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 48 +
+	       (uint64_t)b->log_node_count * 32 + (1 << 20);
 	rc = write_txn(s, commit_body, (void *)b, need, what);
+	if (rc == 0)
+		ll_store_txindex_committed(s);
 	pthread_mutex_unlock(&s->write_lock);
 	return rc;
 }
 
 /* A malloc'd copy of dbi[key]; -ENOENT when absent. */
-static int get_copy(struct ll_store *s, enum dbi_slot db, MDB_val *key, uint8_t **out,
+static int get_copy(struct ll_store *s, enum ll_store_db db, MDB_val *key, uint8_t **out,
 		    size_t *len)
 {
 	MDB_txn *txn;
 	MDB_val v;
 	int rc;
 
-	if ((rc = begin_read(s, &txn)) < 0)
+	if ((rc = ll_store_begin_read(s, &txn)) < 0)
 		return rc;
 	rc = mdb_get(txn, s->dbi[db], key, &v);
 	if (rc == MDB_NOTFOUND) {
 		rc = -ENOENT;
 	} else if (rc) {
 		LL_ERROR("store", "%s: read %s: %s", s->path, db_names[db], mdb_strerror(rc));
-		rc = mdb_errno(rc);
+		rc = ll_store_mdb_errno(rc);
 	} else if (!(*out = malloc(v.mv_size ? v.mv_size : 1))) {
 		rc = -ENOMEM;
 	} else {
 		memcpy(*out, v.mv_data, v.mv_size);
 		*len = v.mv_size;
 	}
-	end_read(s, txn);
+	ll_store_end_read(s, txn);
 	return rc;
 }
 
-static int get_at_height(struct ll_store *s, enum dbi_slot db, uint64_t height, uint8_t **out,
+static int get_at_height(struct ll_store *s, enum ll_store_db db, uint64_t height, uint8_t **out,
 			 size_t *len)
 {
 	uint8_t key[8];
@@ -782,40 +710,34 @@ static int get_at_height(struct ll_store *s, enum dbi_slot db, uint64_t height, 
 
 int ll_store_header(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len)
 {
-	return get_at_height(s, DB_HEADERS, height, out, len);
+	return get_at_height(s, LL_STORE_DB_HEADERS, height, out, len);
 }
 
 int ll_store_body(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len)
 {
-	return get_at_height(s, DB_BODIES, height, out, len);
+	return get_at_height(s, LL_STORE_DB_BODIES, height, out, len);
 }
 
 int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location *loc)
 {
-	MDB_val k = { .mv_size = 32, .mv_data = (void *)txid }, v;
 	MDB_txn *txn;
+	uint64_t first;
 	int rc;
 
 	if (!s || !txid || !loc)
 		return -EINVAL;
-	if ((rc = begin_read(s, &txn)) < 0)
+	if ((rc = ll_store_begin_read(s, &txn)) < 0)
 		return rc;
-	rc = mdb_get(txn, s->dbi[DB_TXINDEX], &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		rc = -ENOENT;
-	} else if (rc) {
-		LL_ERROR("store", "%s: read txindex: %s", s->path, mdb_strerror(rc));
-		rc = mdb_errno(rc);
-	} else if (v.mv_size != TXINDEX_VALUE_BYTES) {
-		LL_ERROR("store", "%s: txindex entry is %zu bytes, not %d: ledger damaged",
-			 s->path, v.mv_size, TXINDEX_VALUE_BYTES);
-		rc = -EIO;
-	} else {
-		const uint8_t *p = v.mv_data;
-		loc->height = ll_get_le(p, 8);
-		loc->index = (uint32_t)ll_get_le(p + 8, 4);
-		loc->log_index = ll_get_le(p + 12, 8);
+	rc = ll_store_txindex_lookup(s, txn, txid, &loc->log_index);
+	if (rc == 0) {
+		rc = ll_store_log_block(s, txn, loc->log_index, &loc->height, &first);
+		if (rc == -ENOENT) {
+			LL_ERROR("store", "%s: txindex names log index %" PRIu64 ", which the log "
+				 "does not hold: ledger damaged", s->path, loc->log_index);
+			rc = -EIO;
+		}
+		loc->index = (uint32_t)(loc->log_index - first);
 	}
-	end_read(s, txn);
+	ll_store_end_read(s, txn);
 	return rc;
 }

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LL_STORE_FORMAT_VERSION 1
+/* 2: the log as one value per block, the txindex as sorted runs (format 1 kept
+ * one LMDB entry per log node and per txid). */
+#define LL_STORE_FORMAT_VERSION 2
 
 typedef struct ll_store ll_store_t;
 
@@ -26,8 +28,6 @@ struct ll_store_cfg {
 	uint64_t max_map_bytes;		/* the map grows up to this; 0 = 1 TiB */
 };
 
-struct ll_ledger_log_node;	/* host/chain/ll_ledger_log.h */
-
 /* One block as the store keeps it; the store does not interpret header or body. */
 struct ll_store_block {
 	uint64_t height;		/* must be the tip's height + 1 (0 for genesis) */
@@ -40,9 +40,9 @@ struct ll_store_block {
 	uint32_t tx_count;
 	uint64_t first_log_index;	/* ledger-wide log index of the block's first tx:
 					 * must equal the log size after the tip */
-	const struct ll_ledger_log_node *log_nodes;	/* new perfect subtrees of the */
-	size_t log_node_count;				/* ledger-wide log, written in */
-};							/* the same transaction */
+	const uint8_t *log_nodes;	/* the nodes ll_ledger_log_append made for the */
+	size_t log_node_count;		/* block, packed (32 bytes each), written in */
+};					/* the same transaction */
 
 /* Where a transaction sits. */
 struct ll_store_tx_location {
@@ -68,9 +68,13 @@ int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32]);
 /*
  * ll_store_commit - header, body, every txindex entry, the block's ledger-wide
  * log nodes and the new tip in ONE write transaction. When the map is full it
- * grows and the same block is tried again. Returns 0; -EINVAL for a height that
- * does not follow the tip, a first_log_index that does not continue the log,
- * or a txid already present; -ENOSPC when max_map_bytes or the disk is full
+ * grows and the same block is tried again. The store does not refuse a txid
+ * committed before: keeping a transaction from being committed twice is the
+ * replay window's job (a repeated record repeats its client and nonce), and a
+ * lookup finds a repeated txid where it was first committed. Returns 0;
+ * -EINVAL for a height that does not follow the tip, a first_log_index that
+ * does not continue the log, or a wrong number of log nodes; -ENOSPC when
+ * max_map_bytes or the disk is full
  * (LMDB reports a short write as EIO: when free space is below what the
  * transaction needed, that is reported as -ENOSPC), with nothing of the block
  * written; -EIO. One writer thread at a time.
@@ -104,7 +108,30 @@ int ll_store_sync(ll_store_t *s);
 int ll_store_header(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len);
 int ll_store_body(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len);
 
-/* ll_store_tx - where txid (32 bytes) was committed; -ENOENT when it never was. */
+/*
+ * ll_store_tx - where txid (32 bytes) was first committed; -ENOENT when it
+ * never was. Costs one seek per txindex run (see ll_store_index_stats).
+ */
 int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location *loc);
+
+/*
+ * The txindex is kept as sorted runs: each block appends one, and a merge
+ * thread folds 8 adjacent runs of a level into one of the next level, landing
+ * the result a bounded number of pages per block. Runs past 256 Ki entries are
+ * frozen: merging 8 of them would pass the 2 Mi entries a merge holds in memory.
+ */
+struct ll_store_index_stats {
+	uint64_t runs;			/* runs a lookup searches */
+	uint64_t frozen_runs;		/* of those, runs too large to merge again */
+	uint64_t entries;		/* txids indexed: log_size when all is well */
+	uint64_t log_size;		/* the log's size, in the same snapshot */
+	bool contiguous;		/* the runs cover log indices 0..entries in order */
+	uint64_t garbage_runs;		/* merged-away runs still being deleted */
+	uint64_t merges;		/* merges landed since open */
+	uint64_t merge_stalls;		/* commits that waited for the merge thread */
+};
+
+/* ll_store_index_stats - the txindex as of now; safe beside the writer. */
+int ll_store_index_stats(ll_store_t *s, struct ll_store_index_stats *out);
 
 #endif /* LL_STORE_H */

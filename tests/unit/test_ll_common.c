@@ -169,6 +169,7 @@ static void test_bytes_orders_are_fixed(void **state)
 	ll_put_be64(buf, 0x0102030405060708ULL);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(buf[i], i + 1);
+	assert_int_equal(ll_get_be64(buf), 0x0102030405060708ULL);
 }
 
 int main(void)

@@ -28,14 +28,24 @@ static int mem_read(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	return 0;
 }
 
-static void mem_store(struct mem_log *m, const struct ll_ledger_log_node *nodes, size_t count)
+/* Files the packed nodes of one append under their (level, index). */
+static void mem_store(struct mem_log *m, uint64_t old_size, uint32_t n, const uint8_t *nodes)
 {
-	for (size_t i = 0; i < count; i++) {
-		assert_true(nodes[i].level <= 10 && nodes[i].index < MAX_LEAVES);
-		assert_false(m->have[nodes[i].level][nodes[i].index]);	/* written once */
-		memcpy(m->node[nodes[i].level][nodes[i].index], nodes[i].hash, 32);
-		m->have[nodes[i].level][nodes[i].index] = 1;
+	uint64_t new_size = old_size + n;
+	size_t expect = 0;
+	for (unsigned level = 0; level < 64; level++) {
+		for (uint64_t j = old_size >> level; j < new_size >> level; j++) {
+			size_t slot;
+			assert_true(level <= 10 && j < MAX_LEAVES);
+			assert_int_equal(ll_ledger_log_node_slot(old_size, n, level, j, &slot), 0);
+			assert_int_equal(slot, expect);	/* packed: level by level, in order */
+			expect++;
+			assert_false(m->have[level][j]);	/* written once */
+			memcpy(m->node[level][j], nodes + slot * 32, 32);
+			m->have[level][j] = 1;
+		}
 	}
+	assert_int_equal(expect, ll_ledger_log_append_nodes(old_size, n));
 }
 
 static void check_alg(enum ll_hash_alg alg)
@@ -54,13 +64,12 @@ static void check_alg(enum ll_hash_alg alg)
 		uint32_t n = (uint32_t)(test_rand(&seed) % 41);
 		if (n > MAX_LEAVES - size)
 			n = (uint32_t)(MAX_LEAVES - size);
-		struct ll_ledger_log_node nodes[2 * 40 + LL_LEDGER_LOG_MAX_LEVELS];
-		size_t count;
+		uint8_t nodes[(2 * 40 + 10) * 32];
 		uint8_t root[32], want[32];
-		assert_true(ll_ledger_log_append_nodes(size, n) <= LL_ARRAY_LEN(nodes));
+		assert_true(ll_ledger_log_append_nodes(size, n) * 32 <= sizeof nodes);
 		assert_int_equal(ll_ledger_log_append(alg, &src, size, leaves + size * 32, n, nodes,
-						      &count, root), 0);
-		mem_store(&m, nodes, count);
+						      root), 0);
+		mem_store(&m, size, n, nodes);
 		size += n;
 		assert_int_equal(ll_merkle_root(alg, size, leaves, want), 0);
 		assert_memory_equal(root, want, 32);
@@ -129,16 +138,20 @@ static void test_ledger_log_rejects_bad_arguments(void **state)
 	static struct mem_log m;
 	struct ll_ledger_log_source src = { .read_node = mem_read, .ctx = &m };
 	uint8_t proof[65 * 32], root[32], leaf[32] = { 1 };
-	struct ll_ledger_log_node nodes[70];
-	size_t n;
+	uint8_t nodes[70 * 32];
+	size_t n, slot;
 	memset(&m, 0, sizeof m);
-	assert_int_equal(ll_ledger_log_append(LL_HASH_SHA256, &src, 0, leaf, 1, nodes, &n, root), 0);
-	mem_store(&m, nodes, n);
+	assert_int_equal(ll_ledger_log_append(LL_HASH_SHA256, &src, 0, leaf, 1, nodes, root), 0);
+	mem_store(&m, 0, 1, nodes);
+	/* a node another append made has no slot in this one */
+	assert_int_equal(ll_ledger_log_node_slot(4, 4, 1, 1, &slot), -ENOENT);
+	assert_int_equal(ll_ledger_log_node_slot(4, 4, 3, 0, &slot), 0);
+	assert_int_equal(slot, 4 + 2 + 1);
 	assert_int_equal(ll_ledger_log_inclusion(LL_HASH_SHA256, &src, 1, 1, proof, &n), -EINVAL);
 	assert_int_equal(ll_ledger_log_consistency(LL_HASH_SHA256, &src, 0, 1, proof, &n), -EINVAL);
 	assert_int_equal(ll_ledger_log_consistency(LL_HASH_SHA256, &src, 2, 1, proof, &n), -EINVAL);
-	assert_int_equal(ll_ledger_log_append(7, &src, 1, leaf, 1, nodes, &n, root), -EINVAL);
-	assert_int_equal(ll_ledger_log_append(LL_HASH_SM3, &src, 1, NULL, 1, nodes, &n, root),
+	assert_int_equal(ll_ledger_log_append(7, &src, 1, leaf, 1, nodes, root), -EINVAL);
+	assert_int_equal(ll_ledger_log_append(LL_HASH_SM3, &src, 1, NULL, 1, nodes, root),
 			 -EINVAL);
 	/* a node the source does not have is the source's error, not a crash */
 	assert_int_equal(ll_ledger_log_root(LL_HASH_SHA256, &src, 2, root), -ENOENT);

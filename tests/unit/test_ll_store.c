@@ -21,7 +21,7 @@
 struct tblock {
 	struct ll_store_block b;
 	uint8_t hash[32];
-	uint8_t *header, *body, *txids;
+	uint8_t *header, *body, *txids, *nodes;
 };
 
 static void tblock_make(struct tblock *t, uint64_t height, size_t body_len, uint32_t tx_count,
@@ -34,6 +34,9 @@ static void tblock_make(struct tblock *t, uint64_t height, size_t body_len, uint
 	t->header = malloc(header_len);
 	t->body = malloc(body_len ? body_len : 1);
 	t->txids = malloc(tx_count ? (size_t)tx_count * 32 : 1);
+	size_t node_count = ll_ledger_log_append_nodes(first_log_index, tx_count);
+	t->nodes = malloc(node_count * 32 + 1);
+	assert_non_null(t->nodes);
 	assert_non_null(t->header);
 	assert_non_null(t->body);
 	assert_non_null(t->txids);
@@ -41,12 +44,16 @@ static void tblock_make(struct tblock *t, uint64_t height, size_t body_len, uint
 	test_fill_random(&seed, t->header, header_len);
 	test_fill_random(&seed, t->body, body_len);
 	test_fill_random(&seed, t->txids, (size_t)tx_count * 32);
+	/* the store keeps log nodes as given: level 0 is the txids, the rest any bytes */
+	memcpy(t->nodes, t->txids, (size_t)tx_count * 32);
+	test_fill_random(&seed, t->nodes + (size_t)tx_count * 32, (node_count - tx_count) * 32);
 	t->b = (struct ll_store_block){
 		.height = height, .hash = t->hash,
 		.header = t->header, .header_len = header_len,
 		.body = t->body, .body_len = body_len,
 		.txids = t->txids, .tx_count = tx_count,
 		.first_log_index = first_log_index,
+		.log_nodes = t->nodes, .log_node_count = node_count,
 	};
 }
 
@@ -62,6 +69,7 @@ static void tblock_free(struct tblock *t)
 	free(t->header);
 	free(t->body);
 	free(t->txids);
+	free(t->nodes);
 }
 
 /* Header, body and every tx location of t, as committed. */
@@ -256,11 +264,13 @@ static void test_commit_rejects_height_gap_or_repeat(void **state)
 	ll_store_close(s);
 }
 
-static void test_commit_rejects_duplicate_txid(void **state)
+/* Replays are the replay window's to stop; the store finds a repeat where it came first. */
+static void test_commit_repeated_txid_found_where_first_committed(void **state)
 {
 	struct fixture *f = *state;
 	ll_store_t *s = NULL;
 	struct tblock b0, b1, dup;
+	struct ll_store_tx_location loc;
 
 	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
 	tblock_make(&b0, 0, 64, 0, 0, 5);
@@ -268,33 +278,28 @@ static void test_commit_rejects_duplicate_txid(void **state)
 	assert_int_equal(ll_store_commit(s, &b0.b), 0);
 	assert_int_equal(ll_store_commit(s, &b1.b), 0);
 
-	/* block 2 repeats block 1's third tx in the middle of new ones */
+	/* block 2 repeats block 1's third tx in the middle of new ones, and its own
+	 * fifth tx as its first */
 	tblock_make(&dup, 2, 500, 5, 4, 6);
 	memcpy(dup.txids + 2 * 32, b1.txids + 2 * 32, 32);
-	assert_int_equal(ll_store_commit(s, &dup.b), -EINVAL);
-	assert_int_equal(ll_store_header(s, 2, &(uint8_t *){ NULL }, &(size_t){ 0 }), -ENOENT);
-	assert_int_equal(ll_store_body(s, 2, &(uint8_t *){ NULL }, &(size_t){ 0 }), -ENOENT);
-	for (uint32_t i = 0; i < 5; i++) {
-		struct ll_store_tx_location loc;
-		if (i == 2)
-			continue;
-		assert_int_equal(ll_store_tx(s, dup.txids + i * 32, &loc), -ENOENT);
-	}
-	assert_tip(s, 1, b1.hash);
-	assert_block_reads_back(s, &b1);	/* the repeated txid still points at block 1 */
-
-	/* a txid twice inside one block */
-	memcpy(dup.txids + 2 * 32, dup.txids + 4 * 32, 32);
-	assert_int_equal(ll_store_commit(s, &dup.b), -EINVAL);
-	assert_tip(s, 1, b1.hash);
-	assert_int_equal(ll_store_tx(s, dup.txids, &(struct ll_store_tx_location){ 0 }), -ENOENT);
-
-	/* the same block without the repeat goes in */
-	test_fill_random(&(uint64_t){ 99 }, dup.txids + 2 * 32, 32);
+	memcpy(dup.txids + 4 * 32, dup.txids, 32);
+	memcpy(dup.nodes, dup.txids, 5 * 32);
 	assert_int_equal(ll_store_commit(s, &dup.b), 0);
-	assert_block_reads_back(s, &dup);
 	assert_tip(s, 2, dup.hash);
-
+	assert_block_reads_back(s, &b1);
+	assert_int_equal(ll_store_tx(s, dup.txids + 2 * 32, &loc), 0);
+	assert_int_equal(loc.height, 1);
+	assert_int_equal(loc.index, 2);
+	assert_int_equal(ll_store_tx(s, dup.txids + 4 * 32, &loc), 0);
+	assert_int_equal(loc.height, 2);
+	assert_int_equal(loc.index, 0);
+	assert_int_equal(loc.log_index, 4);
+	for (uint32_t i = 1; i < 4; i += 2) {
+		assert_int_equal(ll_store_tx(s, dup.txids + i * 32, &loc), 0);
+		assert_int_equal(loc.height, 2);
+		assert_int_equal(loc.index, i);
+		assert_int_equal(loc.log_index, 4 + i);
+	}
 	tblock_free(&b0);
 	tblock_free(&b1);
 	tblock_free(&dup);
@@ -688,43 +693,182 @@ static void test_commit_keeps_log_nodes_and_size(void **state)
 	assert_int_equal(size, 0);
 	assert_int_equal(ll_store_log_node(s, 0, 0, hash), -ENOENT);
 
+	/* two leaves make (0,0), (0,1) and (1,0), packed in that order */
 	struct tblock t;
-	struct ll_ledger_log_node nodes[3] = { { .level = 0, .index = 0 },
-					       { .level = 0, .index = 1 },
-					       { .level = 1, .index = 0 } };
-	for (int i = 0; i < 3; i++)
-		memset(nodes[i].hash, 0x10 + i, 32);
 	tblock_make(&t, 0, 10, 2, 0, 21);
-	t.b.log_nodes = nodes;
-	t.b.log_node_count = 3;
+	assert_int_equal(t.b.log_node_count, 3);
 	assert_int_equal(ll_store_commit(s, &t.b), 0);
-	tblock_free(&t);
 	assert_int_equal(ll_store_log_size(s, &size), 0);
 	assert_int_equal(size, 2);
+	const unsigned level[3] = { 0, 0, 1 };
+	const uint64_t index[3] = { 0, 1, 0 };
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(ll_store_log_node(s, nodes[i].level, nodes[i].index, hash), 0);
-		assert_memory_equal(hash, nodes[i].hash, 32);
+		assert_int_equal(ll_store_log_node(s, level[i], index[i], hash), 0);
+		assert_memory_equal(hash, t.nodes + i * 32, 32);
 	}
+	assert_int_equal(ll_store_log_node(s, 1, 1, hash), -ENOENT);
+	assert_int_equal(ll_store_log_node(s, 0, 2, hash), -ENOENT);
+	assert_int_equal(ll_store_log_node(s, 64, 0, hash), -EINVAL);
+	tblock_free(&t);
 
 	/* a block that does not continue the log is refused, and leaves nothing */
 	tblock_make(&t, 1, 10, 1, 3, 22);
 	assert_int_equal(ll_store_commit(s, &t.b), -EINVAL);
 	assert_block_absent(s, &t);
 	tblock_free(&t);
-	/* a node written twice is refused with its whole block */
-	tblock_make(&t, 1, 10, 1, 2, 22);
-	t.b.log_nodes = nodes + 2;
-	t.b.log_node_count = 1;
+	/* so is one with the wrong number of log nodes */
+	tblock_make(&t, 1, 10, 2, 2, 22);
+	t.b.log_node_count--;
 	assert_int_equal(ll_store_commit(s, &t.b), -EINVAL);
 	assert_block_absent(s, &t);
 	assert_int_equal(ll_store_log_size(s, &size), 0);
 	assert_int_equal(size, 2);
-	t.b.log_nodes = NULL;
-	t.b.log_node_count = 0;
+	t.b.log_node_count++;
 	assert_int_equal(ll_store_commit(s, &t.b), 0);
+	/* leaves 2, 3 make (0,2), (0,3), (1,1), (2,0) */
+	assert_int_equal(t.b.log_node_count, 4);
+	assert_int_equal(ll_store_log_node(s, 2, 0, hash), 0);
+	assert_memory_equal(hash, t.nodes + 3 * 32, 32);
+	assert_int_equal(ll_store_log_node(s, 0, 3, hash), 0);
+	assert_memory_equal(hash, t.txids + 32, 32);
 	tblock_free(&t);
 	assert_int_equal(ll_store_log_size(s, &size), 0);
-	assert_int_equal(size, 3);
+	assert_int_equal(size, 4);
+	ll_store_close(s);
+}
+
+/* Many blocks: runs merge in the background, and every txid is still found exactly. */
+static void test_txindex_runs_merge_and_lookups_stay_exact(void **state)
+{
+	struct fixture *f = *state;
+	ll_store_t *s = NULL;
+	struct ll_store_index_stats st;
+	const uint64_t blocks = 400;
+
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	uint64_t log = 0;
+	for (uint64_t h = 0; h < blocks; h++) {
+		struct tblock t;
+		uint32_t n = (uint32_t)(h % 3 == 0 ? 0 : 1 + h % 150);
+		tblock_make(&t, h, 100, n, log, 31);
+		assert_int_equal(ll_store_commit(s, &t.b), 0);
+		log += n;
+		tblock_free(&t);
+	}
+	assert_int_equal(ll_store_index_stats(s, &st), 0);
+	assert_true(st.contiguous);
+	assert_int_equal(st.entries, log);
+	assert_int_equal(st.log_size, log);
+	/* 266 blocks with transactions: without merging, 266 runs */
+	assert_true(st.merges > 0);
+	assert_true(st.runs < 100);
+
+	ll_store_close(s);
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	log = 0;
+	for (uint64_t h = 0; h < blocks; h++) {
+		struct tblock t;
+		uint32_t n = (uint32_t)(h % 3 == 0 ? 0 : 1 + h % 150);
+		tblock_make(&t, h, 100, n, log, 31);
+		assert_block_reads_back(s, &t);
+		log += n;
+		tblock_free(&t);
+	}
+	uint8_t never[32] = { 0xee };
+	assert_int_equal(ll_store_tx(s, never, &(struct ll_store_tx_location){ 0 }), -ENOENT);
+	ll_store_close(s);
+}
+
+/* Opens the ledger's LMDB environment directly, as a damaged or crashed ledger would be. */
+static void raw_open(const char *path, MDB_env **env, MDB_txn **txn, MDB_dbi *meta,
+		     MDB_dbi *txindex)
+{
+	assert_int_equal(mdb_env_create(env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(*env, 8), 0);
+	assert_int_equal(mdb_env_set_mapsize(*env, 64 << 20), 0);
+	assert_int_equal(mdb_env_open(*env, path, 0, 0640), 0);
+	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
+	assert_int_equal(mdb_dbi_open(*txn, "meta", 0, meta), 0);
+	assert_int_equal(mdb_dbi_open(*txn, "txindex", 0, txindex), 0);
+}
+
+/* Chunks of txindex run `id` left in the database. */
+static size_t raw_run_chunks(const char *path, uint64_t id)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, txi;
+	MDB_cursor *cur;
+	uint8_t key[44] = { 0 };
+	size_t count = 0;
+	raw_open(path, &env, &txn, &meta, &txi);
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(id >> (56 - 8 * i));
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	assert_int_equal(mdb_cursor_open(txn, txi, &cur), 0);
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && memcmp(k.mv_data, key, 8) == 0) {
+		count++;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return count;
+}
+
+/* A merge cut short by a crash left chunks under txmerge_out: recovery deletes them. */
+static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
+{
+	struct fixture *f = *state;
+	ll_store_t *s = NULL;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, txi;
+	const uint64_t orphan = 1000000;
+
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	commit_range(s, 0, 20, 41);
+	ll_store_close(s);
+
+	/* what a crash mid-merge leaves: output chunks no run names, and txmerge_out */
+	raw_open(f->path, &env, &txn, &meta, &txi);
+	for (uint32_t c = 0; c < 3; c++) {
+		uint8_t key[44] = { 0 }, val[40 * 5];
+		for (int i = 0; i < 8; i++)
+			key[i] = (uint8_t)(orphan >> (56 - 8 * i));
+		memset(key + 8, 0x42 + (int)c, 32);
+		memset(val, 0x42 + (int)c, sizeof val);
+		MDB_val k = { .mv_size = sizeof key, .mv_data = key };
+		MDB_val v = { .mv_size = sizeof val, .mv_data = val };
+		assert_int_equal(mdb_put(txn, txi, &k, &v, 0), 0);
+	}
+	uint8_t id_le[8];
+	for (int i = 0; i < 8; i++)
+		id_le[i] = (uint8_t)(orphan >> (8 * i));
+	MDB_val k = { .mv_size = 11, .mv_data = "txmerge_out" };
+	MDB_val v = { .mv_size = 8, .mv_data = id_le };
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(raw_run_chunks(f->path, orphan), 3);
+
+	/* the orphan is queued at open and gone after the next block */
+	struct ll_store_index_stats st;
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	assert_int_equal(ll_store_index_stats(s, &st), 0);
+	assert_true(st.garbage_runs >= 1);
+	commit_range(s, 20, 21, 41);
+	ll_store_close(s);
+	assert_int_equal(raw_run_chunks(f->path, orphan), 0);
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	assert_range_reads_back(s, 0, 21, 41);
+	uint8_t txid[32];
+	memset(txid, 0x42, 32);
+	assert_int_equal(ll_store_tx(s, txid, &(struct ll_store_tx_location){ 0 }), -ENOENT);
+	assert_int_equal(ll_store_index_stats(s, &st), 0);
+	assert_true(st.contiguous);
+	assert_int_equal(st.entries, st.log_size);
 	ll_store_close(s);
 }
 
@@ -734,7 +878,7 @@ int main(void)
 		STORE_TEST(test_open_creates_directory_and_reopen_keeps_tip),
 		STORE_TEST(test_commit_genesis_and_blocks_read_back),
 		STORE_TEST(test_commit_rejects_height_gap_or_repeat),
-		STORE_TEST(test_commit_rejects_duplicate_txid),
+		STORE_TEST(test_commit_repeated_txid_found_where_first_committed),
 		STORE_TEST(test_open_rejects_other_chain_id),
 		STORE_TEST(test_open_rejects_other_algorithm),
 		STORE_TEST(test_open_rejects_other_format_version),
@@ -748,6 +892,8 @@ int main(void)
 		STORE_TEST(test_open_rejects_invalid_cfg),
 		STORE_TEST(test_calls_reject_null_arguments),
 		STORE_TEST(test_commit_keeps_log_nodes_and_size),
+		STORE_TEST(test_txindex_runs_merge_and_lookups_stay_exact),
+		STORE_TEST(test_txindex_merge_cut_short_is_deleted_at_open),
 	};
 	return cmocka_run_group_tests_name("ll_store", tests, NULL, NULL);
 }

@@ -1,0 +1,82 @@
+/* host/store's private contract between its three files: ll_store.c (environment,
+ * blocks, reads), ll_store_log.c (the ledger-wide log) and ll_store_txindex.c. */
+#ifndef LL_STORE_INTERNAL_H
+#define LL_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+/* Results beside 0 and -errno: the map is full (grow, run the txn again); a key exists. */
+#define LL_STORE_RETRY_MAP_FULL	1
+#define LL_STORE_KEY_EXISTS	2
+
+enum ll_store_db { LL_STORE_DB_META, LL_STORE_DB_HEADERS, LL_STORE_DB_BODIES,
+		   LL_STORE_DB_TXINDEX, LL_STORE_DB_LOG, LL_STORE_DB_HEADS,
+		   LL_STORE_DB_CLIENTS, LL_STORE_DB_COUNT };
+
+struct ll_store_txindex;
+
+struct ll_store {
+	MDB_env *env;
+	MDB_dbi dbi[LL_STORE_DB_COUNT];
+	char *path;
+	int lock_fd;
+	uint64_t map_bytes;		/* the map's current size */
+	uint64_t max_map_bytes;
+	uint32_t chain_id;
+	uint8_t hash_alg;
+	/*
+	 * mdb_env_set_mapsize needs no transaction open in this process: readers
+	 * hold map_lock shared for the life of their transaction, the map grows
+	 * under it exclusive, and write_lock keeps a second writer out meanwhile.
+	 */
+	pthread_rwlock_t map_lock;
+	pthread_mutex_t write_lock;
+	struct ll_store_txindex *txindex;
+};
+
+/* ll_store.c: LMDB codes to -errno, meta keys, puts, read transactions. */
+int ll_store_mdb_errno(int rc);
+const char *ll_store_db_name(enum ll_store_db db);
+int ll_store_meta_get(struct ll_store *s, MDB_txn *txn, const char *key, MDB_val *val);
+int ll_store_meta_put(struct ll_store *s, MDB_txn *txn, const char *key, const void *data,
+		      size_t len);
+int ll_store_meta_del(struct ll_store *s, MDB_txn *txn, const char *key);
+/* mdb_put: 0, LL_STORE_RETRY_MAP_FULL, LL_STORE_KEY_EXISTS or -errno (logged). */
+int ll_store_put(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, MDB_val *key,
+		 MDB_val *val, unsigned flags, uint64_t height);
+int ll_store_begin_read(struct ll_store *s, MDB_txn **txn);
+void ll_store_end_read(struct ll_store *s, MDB_txn *txn);
+
+/*
+ * ll_store_log.c: the `log` database keeps, per block with transactions, one
+ * value keyed by the block's first log index (u64 big-endian): u64 height, u32
+ * tx count, u32 zero, then the nodes its append created, packed as
+ * ll_ledger_log_append writes them (level 0, the txids, first).
+ */
+int ll_store_log_put(struct ll_store *s, MDB_txn *txn, uint64_t height, uint64_t first_log,
+		     uint32_t n, const uint8_t *nodes, size_t node_count);
+/* The block holding log index i: its height and first log index; -ENOENT past the end. */
+int ll_store_log_block(struct ll_store *s, MDB_txn *txn, uint64_t i, uint64_t *height,
+		       uint64_t *first_log);
+
+/*
+ * ll_store_txindex.c: txid -> log index as sorted runs (see that file).
+ * open/close start and stop the merge thread; recover runs in the opening
+ * write transaction; prepare runs before a block's transaction (it may wait
+ * for the merge thread when merging lags), commit inside it, committed after
+ * it is on disk; lookup inside any transaction.
+ */
+int ll_store_txindex_open(struct ll_store *s);
+void ll_store_txindex_close(struct ll_store *s);
+int ll_store_txindex_recover(struct ll_store *s, MDB_txn *txn);
+void ll_store_txindex_prepare(struct ll_store *s);
+int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
+			    const uint8_t *txids, uint32_t n, uint64_t first_log);
+void ll_store_txindex_committed(struct ll_store *s);
+int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txid,
+			    uint64_t *log_index);
+
+#endif /* LL_STORE_INTERNAL_H */
