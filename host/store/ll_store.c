@@ -363,6 +363,13 @@ static int open_env(struct ll_store *s, const struct ll_store_cfg *cfg)
 		goto err;
 	}
 	s->map_bytes = info.me_mapsize;
+	MDB_stat st;
+	if ((rc = mdb_env_stat(s->env, &st))) {
+		LL_ERROR("store", "%s: environment stat: %s", s->path, mdb_strerror(rc));
+		goto err;
+	}
+	/* an overflow page holds its value after a 16-byte page header */
+	s->piece_bytes = st.ms_psize - 16;
 	return 0;
 err:
 	mdb_env_close(s->env);
@@ -570,6 +577,83 @@ int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32])
 	return rc;
 }
 
+void ll_store_piece_key(uint8_t key[LL_STORE_PIECE_KEY_BYTES], uint64_t prefix, uint32_t piece)
+{
+	ll_put_be64(key, prefix);
+	key[8] = (uint8_t)(piece >> 24);
+	key[9] = (uint8_t)(piece >> 16);
+	key[10] = (uint8_t)(piece >> 8);
+	key[11] = (uint8_t)piece;
+}
+
+int ll_store_put_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, uint64_t prefix,
+			uint32_t first, const uint8_t *data, size_t len, size_t piece_len,
+			unsigned flags, uint64_t height)
+{
+	uint8_t key[LL_STORE_PIECE_KEY_BYTES];
+	size_t at = 0;
+	uint32_t piece = first;
+	do {
+		size_t n = len - at < piece_len ? len - at : piece_len;
+		ll_store_piece_key(key, prefix, piece++);
+		MDB_val k = { .mv_size = sizeof key, .mv_data = key };
+		MDB_val v = { .mv_size = n, .mv_data = (void *)(data + at) };
+		int rc = ll_store_put(s, txn, db, &k, &v, flags, height);
+		if (rc)
+			return rc;
+		at += n;
+	} while (at < len);
+	return 0;
+}
+
+int ll_store_get_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, uint64_t prefix,
+			uint32_t first, uint8_t **out, size_t *len)
+{
+	uint8_t key[LL_STORE_PIECE_KEY_BYTES];
+	MDB_cursor *cur;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->dbi[db], &cur)))
+		return ll_store_mdb_errno(rc);
+	/* two walks: the size, then the bytes */
+	size_t total = 0, pieces = 0;
+	uint8_t *buf = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t at = 0;
+		ll_store_piece_key(key, prefix, first);
+		MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size == sizeof key && ll_get_be64(k.mv_data) == prefix) {
+			if (pass == 0) {
+				total += v.mv_size;
+				pieces++;
+			} else {
+				memcpy(buf + at, v.mv_data, v.mv_size);
+				at += v.mv_size;
+			}
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		if (rc && rc != MDB_NOTFOUND) {
+			LL_ERROR("store", "%s: read %s: %s", s->path, db_names[db], mdb_strerror(rc));
+			rc = ll_store_mdb_errno(rc);
+			break;
+		}
+		rc = 0;
+		if (pass == 0 && (pieces == 0 || !(buf = malloc(total ? total : 1)))) {
+			rc = pieces == 0 ? -ENOENT : -ENOMEM;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*len = total;
+	return 0;
+}
+
 int ll_store_put(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, MDB_val *k,
 			MDB_val *v, unsigned flags, uint64_t height)
 {
@@ -617,20 +701,21 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 		return -EINVAL;
 	}
 
+	/* heights only grow, so every put is an append: no page splits mid-tree */
 	ll_put_be64(key, b->height);
-	for (int db = LL_STORE_DB_HEADERS; db <= LL_STORE_DB_BODIES; db++) {
-		v.mv_size = db == LL_STORE_DB_HEADERS ? b->header_len : b->body_len;
-		v.mv_data = (void *)(db == LL_STORE_DB_HEADERS ? b->header : b->body);
-		/* heights only grow, so every put is an append: no page splits mid-tree */
-		rc = ll_store_put(s, txn, db, &k, &v, MDB_APPEND, b->height);
-		if (rc == LL_STORE_KEY_EXISTS) {
-			LL_ERROR("store", "%s: %s already holds height %" PRIu64 " above the tip: "
-				 "ledger damaged", s->path, db_names[db], b->height);
-			return -EIO;
-		}
-		if (rc)
-			return rc;
+	v.mv_size = b->header_len;
+	v.mv_data = (void *)b->header;
+	rc = ll_store_put(s, txn, LL_STORE_DB_HEADERS, &k, &v, MDB_APPEND, b->height);
+	if (rc == 0)
+		rc = ll_store_put_pieces(s, txn, LL_STORE_DB_BODIES, b->height, 0, b->body,
+					 b->body_len, s->piece_bytes, MDB_APPEND, b->height);
+	if (rc == LL_STORE_KEY_EXISTS) {
+		LL_ERROR("store", "%s: height %" PRIu64 " is already written above the tip: "
+			 "ledger damaged", s->path, b->height);
+		return -EIO;
 	}
+	if (rc)
+		return rc;
 
 	if ((rc = ll_store_log_put(s, txn, b->height, b->first_log_index, b->tx_count,
 				   b->log_nodes, b->log_node_count)))
@@ -715,7 +800,16 @@ int ll_store_header(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len)
 
 int ll_store_body(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len)
 {
-	return get_at_height(s, LL_STORE_DB_BODIES, height, out, len);
+	MDB_txn *txn;
+	int rc;
+
+	if (!s || !out || !len)
+		return -EINVAL;
+	if ((rc = ll_store_begin_read(s, &txn)) < 0)
+		return rc;
+	rc = ll_store_get_pieces(s, txn, LL_STORE_DB_BODIES, height, 0, out, len);
+	ll_store_end_read(s, txn);
+	return rc;
 }
 
 int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location *loc)

@@ -25,6 +25,7 @@ struct ll_store {
 	int lock_fd;
 	uint64_t map_bytes;		/* the map's current size */
 	uint64_t max_map_bytes;
+	size_t piece_bytes;		/* the most one overflow page holds */
 	uint32_t chain_id;
 	uint8_t hash_alg;
 	/*
@@ -47,20 +48,40 @@ int ll_store_meta_del(struct ll_store *s, MDB_txn *txn, const char *key);
 /* mdb_put: 0, LL_STORE_RETRY_MAP_FULL, LL_STORE_KEY_EXISTS or -errno (logged). */
 int ll_store_put(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, MDB_val *key,
 		 MDB_val *val, unsigned flags, uint64_t height);
+/*
+ * Values bigger than a page go in as pieces of at most piece_bytes, one
+ * overflow page each, keyed by an 8-byte big-endian prefix and a 4-byte
+ * big-endian piece number: LMDB finds a run of free pages only by scanning its
+ * whole free list, which grows with the ledger; single pages it takes at once.
+ * put_pieces writes len bytes (at least one piece, even when empty) as pieces
+ * first, first + 1, ... of piece_len bytes; get_pieces reads pieces from
+ * `first` on back into one malloc'd buffer (-ENOENT when there are none).
+ */
+#define LL_STORE_PIECE_KEY_BYTES 12
+void ll_store_piece_key(uint8_t key[LL_STORE_PIECE_KEY_BYTES], uint64_t prefix, uint32_t piece);
+int ll_store_put_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, uint64_t prefix,
+			uint32_t first, const uint8_t *data, size_t len, size_t piece_len,
+			unsigned flags, uint64_t height);
+int ll_store_get_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, uint64_t prefix,
+			uint32_t first, uint8_t **out, size_t *len);
 int ll_store_begin_read(struct ll_store *s, MDB_txn **txn);
 void ll_store_end_read(struct ll_store *s, MDB_txn *txn);
 
 /*
- * ll_store_log.c: the `log` database keeps, per block with transactions, one
- * value keyed by the block's first log index (u64 big-endian): u64 height, u32
- * tx count, u32 zero, then the nodes its append created, packed as
- * ll_ledger_log_append writes them (level 0, the txids, first).
+ * ll_store_log.c: the `log` database keeps, per block with transactions, pieces
+ * keyed by the block's first log index: piece 0 is u64 height, u32 tx count,
+ * u32 zero; pieces 1.. the nodes its append created, packed as
+ * ll_ledger_log_append writes them (level 0, the txids, first), a whole number
+ * of nodes to a piece.
  */
 int ll_store_log_put(struct ll_store *s, MDB_txn *txn, uint64_t height, uint64_t first_log,
 		     uint32_t n, const uint8_t *nodes, size_t node_count);
 /* The block holding log index i: its height and first log index; -ENOENT past the end. */
 int ll_store_log_block(struct ll_store *s, MDB_txn *txn, uint64_t i, uint64_t *height,
 		       uint64_t *first_log);
+/* ll_store_log_node inside txn. */
+int ll_store_log_read_node(struct ll_store *s, MDB_txn *txn, unsigned level, uint64_t index,
+			   uint8_t out[32]);
 
 /*
  * ll_store_txindex.c: txid -> log index as sorted runs (see that file).

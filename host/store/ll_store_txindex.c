@@ -1,10 +1,12 @@
 /* The txindex (txid -> log index) as sorted runs, so a block's index entries go in
  * with its transaction as one sequential append, not one random B+tree insert each.
  *
- * Every block with transactions adds a run: its txids sorted, written as chunks
- * keyed run id || last txid || chunk number (one overflow page each), so a
- * lookup is one cursor seek and a binary search per run. The `txruns` meta value
- * lists the live runs in log order. A merge thread folds FANOUT adjacent runs of
+ * Every block with transactions adds a run: (txid prefix, log index) entries in
+ * order, written as chunks keyed run id || last prefix || chunk number (one
+ * overflow page each), so a lookup is one cursor seek and a binary search per
+ * run, and a prefix match is confirmed against the leaf the log holds at that
+ * index. Meta keys "txrun" || first log index (big-endian) list the live runs in
+ * log order. A merge thread folds FANOUT adjacent runs of
  * one level into one run of the next level, working in memory from a read
  * transaction; the commit thread writes its output a bounded number of chunks per
  * block, in the blocks' own transactions, and swaps it in for its inputs in one
@@ -19,23 +21,30 @@
 #include <string.h>
 
 #include "ll_bytes.h"
+#include "ll_err.h"
 #include "ll_log.h"
 #include "ll_store.h"
 #include "ll_store_internal.h"
 
-#define ENTRY_BYTES	40		/* txid[32], u64 LE log index */
-#define KEY_BYTES	44		/* u64 BE run id, last txid[32], u32 BE chunk number */
-#define DIR_BYTES	32		/* u64 run id, first log index, entries; u8 level; pad */
+#define ENTRY_BYTES	14		/* txid's first 8 bytes, u48 LE log index */
+#define KEY_BYTES	20		/* u64 BE run id, last prefix, u32 BE chunk number */
+#define DIR_KEY		"txrun"		/* + u64 BE first log index -> u64 id, u64 entries, u8 level */
+#define DIR_KEY_BYTES	13
+#define DIR_VALUE_BYTES	17
+#define GARBAGE_KEY	"txgarb"	/* + u64 BE run id -> nothing */
+#define GARBAGE_KEY_BYTES 14
 #define FANOUT		8
 #define FROZEN		255		/* level of a run too large to merge again */
 /* Largest merge in entries: the merge thread holds its inputs and output in memory. */
-#define MERGE_MAX_ENTRIES	(UINT64_C(1) << 21)
+#define MERGE_MAX_ENTRIES	(UINT64_C(1) << 22)
 /* Unfrozen runs beyond which a commit waits for the merge thread and writes all
  * the merge output it has: bounds the runs a lookup searches. */
 #define STALL_RUNS	(16 * FANOUT)
 /* Chunks of merge output written, or of replaced runs deleted, per block. */
 #define BUDGET_BASE_CHUNKS	32
 #define BUDGET_PER_CHUNK	4
+
+#define MAX_LOG_INDEX	(UINT64_C(1) << 48)	/* entries keep 6 bytes of it */
 
 struct run {
 	uint64_t id;
@@ -50,7 +59,7 @@ enum merge_phase { MERGE_IDLE, MERGE_BUSY, MERGE_READY };
 struct merge {
 	uint64_t in_ids[FANOUT];
 	struct run out;			/* out.id is 0 until a committed txn allocated it */
-	uint8_t *entries;		/* out.entries * ENTRY_BYTES, sorted */
+	uint8_t *entries;		/* out.entries * ENTRY_BYTES, in order */
 	uint64_t chunks_done;		/* output chunks committed so far */
 };
 
@@ -75,8 +84,6 @@ struct ll_store_txindex {
 	size_t item_room;
 	struct run *dir;
 	size_t dir_room;
-	uint64_t *garbage;
-	size_t garbage_room;
 	struct txn_effect effect;
 	uint64_t unfrozen_runs;
 	/* shared with the merge thread, under lock */
@@ -89,16 +96,33 @@ struct ll_store_txindex {
 	uint64_t merges, stalls;
 };
 
-/* --- keys, the run directory, the garbage list --- */
+/* --- keys and meta --- */
 
-static void chunk_key(uint8_t key[KEY_BYTES], uint64_t id, const uint8_t *last, uint32_t chunk)
+static void chunk_key(uint8_t key[KEY_BYTES], uint64_t id, const uint8_t *last_prefix,
+		      uint32_t chunk)
 {
 	ll_put_be64(key, id);
-	memcpy(key + 8, last, 32);
-	key[40] = (uint8_t)(chunk >> 24);
-	key[41] = (uint8_t)(chunk >> 16);
-	key[42] = (uint8_t)(chunk >> 8);
-	key[43] = (uint8_t)chunk;
+	memcpy(key + 8, last_prefix, 8);
+	key[16] = (uint8_t)(chunk >> 24);
+	key[17] = (uint8_t)(chunk >> 16);
+	key[18] = (uint8_t)(chunk >> 8);
+	key[19] = (uint8_t)chunk;
+}
+
+static void entry_put(uint8_t *e, const uint8_t *txid, uint64_t log_index)
+{
+	memcpy(e, txid, 8);
+	ll_put_le(e + 8, log_index, 6);
+}
+
+static uint64_t entry_prefix(const uint8_t *e)
+{
+	return ll_get_be64(e);
+}
+
+static uint64_t entry_log_index(const uint8_t *e)
+{
+	return ll_get_le(e + 8, 6);
 }
 
 static int grow(void **buf, size_t *room, size_t want, size_t elem)
@@ -142,98 +166,124 @@ static int write_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t
 	return ll_store_meta_put(s, txn, key, buf, sizeof buf);
 }
 
-/* The live runs, oldest first, into *dir (grown as needed); *count their number. */
+/* A meta key: name || u64 big-endian. */
+static MDB_val named_key(uint8_t *buf, const char *name, uint64_t number)
+{
+	size_t len = strlen(name);
+	memcpy(buf, name, len);
+	ll_put_be64(buf + len, number);
+	return (MDB_val){ .mv_size = len + 8, .mv_data = buf };
+}
+
+/* mdb_put / mdb_del in meta: 0, LL_STORE_RETRY_MAP_FULL or -errno (logged). */
+static int meta_op(struct ll_store *s, MDB_txn *txn, MDB_val *k, MDB_val *v, bool del)
+{
+	int rc = del ? mdb_del(txn, s->dbi[LL_STORE_DB_META], k, NULL)
+		     : mdb_put(txn, s->dbi[LL_STORE_DB_META], k, v, 0);
+	if (rc == MDB_MAP_FULL)
+		return LL_STORE_RETRY_MAP_FULL;
+	if (rc) {
+		LL_ERROR("store", "%s: %s meta %.*s: %s", s->path, del ? "delete" : "write",
+			 (int)k->mv_size - 8, (const char *)k->mv_data, mdb_strerror(rc));
+		return ll_store_mdb_errno(rc);
+	}
+	return 0;
+}
+
+static int dir_put(struct ll_store *s, MDB_txn *txn, const struct run *r)
+{
+	uint8_t key[DIR_KEY_BYTES], val[DIR_VALUE_BYTES];
+	MDB_val k = named_key(key, DIR_KEY, r->first_log);
+	MDB_val v = { .mv_size = sizeof val, .mv_data = val };
+	ll_put_le(val, r->id, 8);
+	ll_put_le(val + 8, r->entries, 8);
+	val[16] = r->level;
+	return meta_op(s, txn, &k, &v, false);
+}
+
+static int dir_del(struct ll_store *s, MDB_txn *txn, uint64_t first_log)
+{
+	uint8_t key[DIR_KEY_BYTES];
+	MDB_val k = named_key(key, DIR_KEY, first_log);
+	return meta_op(s, txn, &k, NULL, true);
+}
+
+static int garbage_put(struct ll_store *s, MDB_txn *txn, uint64_t id)
+{
+	uint8_t key[GARBAGE_KEY_BYTES];
+	MDB_val k = named_key(key, GARBAGE_KEY, id), v = { .mv_size = 0, .mv_data = key };
+	return meta_op(s, txn, &k, &v, false);
+}
+
+/*
+ * Walks the meta keys name || u64: calls fn(ctx, number, value) for each in
+ * order until fn returns non-zero (that is returned) or they end (0).
+ */
+static int meta_walk(struct ll_store *s, MDB_txn *txn, const char *name,
+		     int (*fn)(void *ctx, uint64_t number, const MDB_val *v), void *ctx)
+{
+	uint8_t key[32];
+	MDB_cursor *cur;
+	size_t len = strlen(name);
+	int rc = mdb_cursor_open(txn, s->dbi[LL_STORE_DB_META], &cur);
+	if (rc)
+		return ll_store_mdb_errno(rc);
+	MDB_val k = named_key(key, name, 0), v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != len + 8 || memcmp(k.mv_data, name, len))
+			break;
+		int stop = fn(ctx, ll_get_be64((const uint8_t *)k.mv_data + len), &v);
+		if (stop) {
+			mdb_cursor_close(cur);
+			return stop;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND) {
+		LL_ERROR("store", "%s: read meta %s: %s", s->path, name, mdb_strerror(rc));
+		return ll_store_mdb_errno(rc);
+	}
+	return 0;
+}
+
+struct dir_walk {
+	struct run **dir;
+	size_t *room, count;
+};
+
+static int dir_add(void *ctx, uint64_t first_log, const MDB_val *v)
+{
+	struct dir_walk *w = ctx;
+	if (v->mv_size != DIR_VALUE_BYTES)
+		return -EIO;
+	if (grow((void **)w->dir, w->room, w->count + 2, sizeof **w->dir) < 0)
+		return -ENOMEM;
+	const uint8_t *p = v->mv_data;
+	(*w->dir)[w->count++] = (struct run){ .id = ll_get_le(p, 8), .first_log = first_log,
+					      .entries = ll_get_le(p + 8, 8), .level = p[16] };
+	return 0;
+}
+
+/* The live runs, oldest first, into *dir (grown, with room for one more); *count. */
 static int dir_read(struct ll_store *s, MDB_txn *txn, struct run **dir, size_t *room,
 		    size_t *count)
 {
-	MDB_val v = { .mv_size = 0 };
-	int rc = ll_store_meta_get(s, txn, "txruns", &v);
-	*count = 0;
-	if (rc < 0 && rc != -ENOENT)
-		return rc;
-	if (v.mv_size % DIR_BYTES) {
-		LL_ERROR("store", "%s: meta txruns is %zu bytes: ledger damaged", s->path, v.mv_size);
-		return -EIO;
-	}
-	/* room for one more: the block's own run */
-	size_t n = v.mv_size / DIR_BYTES;
-	if ((rc = grow((void **)dir, room, n + 1, sizeof **dir)) < 0)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *p = (const uint8_t *)v.mv_data + i * DIR_BYTES;
-		(*dir)[i] = (struct run){ .id = ll_get_le(p, 8), .first_log = ll_get_le(p + 8, 8),
-					  .entries = ll_get_le(p + 16, 8), .level = p[24] };
-	}
-	*count = n;
-	return 0;
-}
-
-static int dir_write(struct ll_store *s, MDB_txn *txn, const struct run *dir, size_t count)
-{
-	MDB_val k = { .mv_size = 6, .mv_data = "txruns" }, v = { .mv_size = count * DIR_BYTES };
-	int rc = mdb_put(txn, s->dbi[LL_STORE_DB_META], &k, &v, MDB_RESERVE);
-	if (rc == MDB_MAP_FULL)
-		return LL_STORE_RETRY_MAP_FULL;
-	if (rc) {
-		LL_ERROR("store", "%s: write meta txruns: %s", s->path, mdb_strerror(rc));
-		return ll_store_mdb_errno(rc);
-	}
-	uint8_t *p = v.mv_data;
-	memset(p, 0, v.mv_size);
-	for (size_t i = 0; i < count; i++, p += DIR_BYTES) {
-		ll_put_le(p, dir[i].id, 8);
-		ll_put_le(p + 8, dir[i].first_log, 8);
-		ll_put_le(p + 16, dir[i].entries, 8);
-		p[24] = dir[i].level;
-	}
-	return 0;
-}
-
-static int garbage_read(struct ll_store *s, MDB_txn *txn, struct ll_store_txindex *t,
-			size_t *count)
-{
-	MDB_val v = { .mv_size = 0 };
-	int rc = ll_store_meta_get(s, txn, "txgarbage", &v);
-	*count = 0;
-	if (rc < 0 && rc != -ENOENT)
-		return rc;
-	if (v.mv_size % 8) {
-		LL_ERROR("store", "%s: meta txgarbage is %zu bytes: ledger damaged", s->path,
-			 v.mv_size);
-		return -EIO;
-	}
-	/* room for a landing merge's inputs */
-	if ((rc = grow((void **)&t->garbage, &t->garbage_room, v.mv_size / 8 + FANOUT + 1,
-		       sizeof *t->garbage)) < 0)
-		return rc;
-	for (size_t i = 0; i < v.mv_size / 8; i++)
-		t->garbage[i] = ll_get_le((const uint8_t *)v.mv_data + i * 8, 8);
-	*count = v.mv_size / 8;
-	return 0;
-}
-
-static int garbage_write(struct ll_store *s, MDB_txn *txn, const uint64_t *ids, size_t count)
-{
-	if (count == 0) {
-		int rc = ll_store_meta_del(s, txn, "txgarbage");
-		return rc == -ENOENT ? 0 : rc;
-	}
-	MDB_val k = { .mv_size = 9, .mv_data = "txgarbage" }, v = { .mv_size = count * 8 };
-	int rc = mdb_put(txn, s->dbi[LL_STORE_DB_META], &k, &v, MDB_RESERVE);
-	if (rc == MDB_MAP_FULL)
-		return LL_STORE_RETRY_MAP_FULL;
-	if (rc) {
-		LL_ERROR("store", "%s: write meta txgarbage: %s", s->path, mdb_strerror(rc));
-		return ll_store_mdb_errno(rc);
-	}
-	for (size_t i = 0; i < count; i++)
-		ll_put_le((uint8_t *)v.mv_data + i * 8, ids[i], 8);
-	return 0;
+	struct dir_walk w = { .dir = dir, .room = room };
+	int rc = grow((void **)dir, room, 2, sizeof **dir);
+	if (rc == 0)
+		rc = meta_walk(s, txn, DIR_KEY, dir_add, &w);
+	if (rc == -EIO)
+		LL_ERROR("store", "%s: a txindex run entry of the wrong size: ledger damaged",
+			 s->path);
+	*count = w.count;
+	return rc;
 }
 
 /* --- writing runs --- */
 
-/* Orders a block's txids: LSD radix on the top 32 bits, then insertion fixes ties. */
+/* Orders a block's txids by prefix, then index: LSD radix on the top 32 bits, then
+ * insertion fixes the (rare) equal top halves. */
 static void sort_txids(const uint8_t *txids, uint32_t n, struct sort_item *a,
 		       struct sort_item *tmp)
 {
@@ -251,14 +301,11 @@ static void sort_txids(const uint8_t *txids, uint32_t n, struct sort_item *a,
 		a = tmp;
 		tmp = swap;
 	}
-	/* four passes: the result is back in the caller's `a` */
+	/* four passes: the result is back in the caller's `a`; radix kept index order */
 	for (uint32_t i = 1; i < n; i++) {
 		struct sort_item x = a[i];
 		uint32_t j = i;
-		while (j > 0 && (a[j - 1].key > x.key ||
-				 (a[j - 1].key == x.key &&
-				  memcmp(txids + (size_t)a[j - 1].index * 32,
-					 txids + (size_t)x.index * 32, 32) > 0))) {
+		while (j > 0 && a[j - 1].key > x.key) {
 			a[j] = a[j - 1];
 			j--;
 		}
@@ -266,7 +313,7 @@ static void sort_txids(const uint8_t *txids, uint32_t n, struct sort_item *a,
 	}
 }
 
-/* A block's run: its txids sorted, each chunk filled straight into LMDB's page. */
+/* A block's run, each chunk filled straight into LMDB's page. */
 static int write_block_run(struct ll_store *s, MDB_txn *txn, uint64_t id, uint64_t height,
 			   const uint8_t *txids, uint32_t n, uint64_t first_log)
 {
@@ -274,13 +321,15 @@ static int write_block_run(struct ll_store *s, MDB_txn *txn, uint64_t id, uint64
 	uint8_t key[KEY_BYTES];
 	int rc;
 
+	size_t room = t->item_room;
 	if ((rc = grow((void **)&t->items, &t->item_room, n, sizeof *t->items)) < 0)
 		return rc;
-	/* tmp grows with items: one room for both */
-	struct sort_item *tmp = realloc(t->tmp, t->item_room * sizeof *tmp);
-	if (!tmp)
-		return -ENOMEM;
-	t->tmp = tmp;
+	if (t->item_room != room || !t->tmp) {
+		struct sort_item *tmp = realloc(t->tmp, t->item_room * sizeof *tmp);
+		if (!tmp)
+			return -ENOMEM;
+		t->tmp = tmp;
+	}
 	sort_txids(txids, n, t->items, t->tmp);
 
 	uint32_t chunk = 0;
@@ -301,12 +350,15 @@ static int write_block_run(struct ll_store *s, MDB_txn *txn, uint64_t id, uint64
 		if (rc)
 			return rc;
 		uint8_t *p = v.mv_data;
-		for (uint32_t i = 0; i < count; i++, p += ENTRY_BYTES) {
-			memcpy(p, txids + (size_t)it[i].index * 32, 32);
-			ll_put_le(p + 32, first_log + it[i].index, 8);
-		}
+		for (uint32_t i = 0; i < count; i++, p += ENTRY_BYTES)
+			entry_put(p, txids + (size_t)it[i].index * 32, first_log + it[i].index);
 	}
 	return 0;
+}
+
+static uint64_t chunks_of(const struct ll_store_txindex *t, uint64_t entries)
+{
+	return (entries + t->chunk_entries - 1) / t->chunk_entries;
 }
 
 /* Writes merge output chunks [from, to). */
@@ -336,74 +388,95 @@ static int write_merge_chunks(struct ll_store *s, MDB_txn *txn, const struct mer
 	return 0;
 }
 
-/* Deletes up to *budget chunks of the oldest garbage runs; drops finished ones from the list. */
-static int delete_garbage(struct ll_store *s, MDB_txn *txn, uint64_t *ids, size_t *count,
-			  uint64_t *budget)
-{
+struct garbage_walk {
+	struct ll_store *s;
+	MDB_txn *txn;
 	MDB_cursor *cur;
+	uint64_t *budget;
+	uint64_t done[16];		/* runs emptied, to drop from the list after the walk */
+	size_t done_count;
+	int rc;
+};
+
+/* Deletes chunks of one garbage run while the budget lasts; 1 stops the walk. */
+static int delete_run_chunks(void *ctx, uint64_t id, const MDB_val *unused)
+{
+	struct garbage_walk *w = ctx;
 	uint8_t key[KEY_BYTES];
-	int rc = mdb_cursor_open(txn, s->dbi[LL_STORE_DB_TXINDEX], &cur);
+	int rc;
+	(void)unused;
+	for (;;) {
+		/* seek afresh after each delete: the run's first chunk left */
+		memset(key, 0, sizeof key);
+		ll_put_be64(key, id);
+		MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+		rc = mdb_cursor_get(w->cur, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_NOTFOUND || (rc == 0 && ll_get_be64(k.mv_data) != id)) {
+			w->done[w->done_count++] = id;
+			return w->done_count == LL_ARRAY_LEN(w->done) || *w->budget == 0;
+		}
+		if (rc == 0 && *w->budget == 0)
+			return 1;
+		if (rc == 0)
+			rc = mdb_cursor_del(w->cur, 0);
+		if (rc) {
+			w->rc = rc;
+			return 1;
+		}
+		(*w->budget)--;
+	}
+}
+
+/* Deletes up to *budget chunks of the oldest garbage runs; drops emptied ones from the list. */
+static int delete_garbage(struct ll_store *s, MDB_txn *txn, uint64_t *budget)
+{
+	struct garbage_walk w = { .s = s, .txn = txn, .budget = budget };
+	int rc = mdb_cursor_open(txn, s->dbi[LL_STORE_DB_TXINDEX], &w.cur);
 	if (rc)
 		return ll_store_mdb_errno(rc);
-	while (*count > 0 && *budget > 0) {
-		MDB_val k, v;
-		for (;;) {
-			/* seek afresh after each delete: the run's first chunk left */
-			memset(key, 0, sizeof key);
-			ll_put_be64(key, ids[0]);
-			k = (MDB_val){ .mv_size = sizeof key, .mv_data = key };
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			if (rc || *budget == 0 || ll_get_be64(k.mv_data) != ids[0])
-				break;
-			if ((rc = mdb_cursor_del(cur, 0)))
-				break;
-			(*budget)--;
-		}
-		if (rc == MDB_MAP_FULL) {
-			mdb_cursor_close(cur);
-			return LL_STORE_RETRY_MAP_FULL;
-		}
-		if (rc && rc != MDB_NOTFOUND) {
-			LL_ERROR("store", "%s: delete txindex run %" PRIu64 ": %s", s->path, ids[0],
-				 mdb_strerror(rc));
-			mdb_cursor_close(cur);
-			return ll_store_mdb_errno(rc);
-		}
-		if (rc == 0 && ll_get_be64(k.mv_data) == ids[0])
-			break;			/* budget spent mid-run */
-		memmove(ids, ids + 1, (*count - 1) * sizeof *ids);
-		(*count)--;
+	rc = meta_walk(s, txn, GARBAGE_KEY, delete_run_chunks, &w);
+	mdb_cursor_close(w.cur);
+	if (w.rc == MDB_MAP_FULL)
+		return LL_STORE_RETRY_MAP_FULL;
+	if (w.rc) {
+		LL_ERROR("store", "%s: delete replaced txindex runs: %s", s->path,
+			 mdb_strerror(w.rc));
+		return ll_store_mdb_errno(w.rc);
 	}
-	mdb_cursor_close(cur);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < w.done_count; i++) {
+		uint8_t key[GARBAGE_KEY_BYTES];
+		MDB_val k = named_key(key, GARBAGE_KEY, w.done[i]);
+		if ((rc = meta_op(s, txn, &k, NULL, true)))
+			return rc;
+	}
 	return 0;
 }
 
-static uint64_t chunks_of(const struct ll_store_txindex *t, uint64_t entries)
-{
-	return (entries + t->chunk_entries - 1) / t->chunk_entries;
-}
-
 /* Puts the merge's output in place of its inputs, which become garbage. */
-static int land_merge(struct ll_store *s, const struct merge *m, uint64_t out_id, size_t *dir_n,
-		      uint64_t *garbage, size_t *garbage_n)
+static int land_merge(struct ll_store *s, MDB_txn *txn, const struct merge *m, uint64_t out_id,
+		      const struct run *dir, size_t dir_n)
 {
-	struct ll_store_txindex *t = s->txindex;
 	size_t at = 0;
-	while (at < *dir_n && t->dir[at].id != m->in_ids[0])
+	int rc;
+	while (at < dir_n && dir[at].id != m->in_ids[0])
 		at++;
 	for (size_t i = 0; i < FANOUT; i++) {
-		if (at + i >= *dir_n || t->dir[at + i].id != m->in_ids[i]) {
+		if (at + i >= dir_n || dir[at + i].id != m->in_ids[i]) {
 			LL_ERROR("store", "%s: merge inputs are no longer runs in a row: ledger "
 				 "damaged", s->path);
 			return -EIO;
 		}
-		garbage[(*garbage_n)++] = m->in_ids[i];
+		if ((rc = garbage_put(s, txn, m->in_ids[i])))
+			return rc;
+		/* the output takes the first input's key: its first log index */
+		if (i > 0 && (rc = dir_del(s, txn, dir[at + i].first_log)))
+			return rc;
 	}
-	t->dir[at] = m->out;
-	t->dir[at].id = out_id;
-	memmove(t->dir + at + 1, t->dir + at + FANOUT, (*dir_n - at - FANOUT) * sizeof *t->dir);
-	*dir_n -= FANOUT - 1;
-	return 0;
+	struct run out = m->out;
+	out.id = out_id;
+	return dir_put(s, txn, &out);
 }
 
 int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
@@ -412,19 +485,24 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	struct ll_store_txindex *t = s->txindex;
 	struct txn_effect *e = &t->effect;
 	uint64_t next_id;
-	size_t dir_n, garbage_n;
+	size_t dir_n;
 	int rc;
 
 	memset(e, 0, sizeof *e);
+	if (first_log + n > MAX_LOG_INDEX) {
+		LL_ERROR("store", "%s: block %" PRIu64 " refused: the log would pass 2^48 "
+			 "transactions", s->path, height);
+		return -EOVERFLOW;
+	}
 	if ((rc = dir_read(s, txn, &t->dir, &t->dir_room, &dir_n)) < 0 ||
-	    (rc = garbage_read(s, txn, t, &garbage_n)) < 0 ||
 	    (rc = read_u64(s, txn, "txrun_next", &next_id, 1)) < 0)
 		return rc;
 	if (n > 0) {
-		uint64_t id = next_id++;
-		if ((rc = write_block_run(s, txn, id, height, txids, n, first_log)))
+		struct run r = { .id = next_id++, .first_log = first_log, .entries = n };
+		if ((rc = write_block_run(s, txn, r.id, height, txids, n, first_log)) ||
+		    (rc = dir_put(s, txn, &r)))
 			return rc;
-		t->dir[dir_n++] = (struct run){ .id = id, .first_log = first_log, .entries = n };
+		t->dir[dir_n++] = r;
 	}
 
 	uint64_t unfrozen = 0;
@@ -452,21 +530,19 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 		e->out_id = out_id;
 		e->chunks_done = to;
 		if (to == total) {
-			if ((rc = land_merge(s, m, out_id, &dir_n, t->garbage, &garbage_n)) < 0)
+			if ((rc = land_merge(s, txn, m, out_id, t->dir, dir_n)))
 				return rc;
-			if ((rc = ll_store_meta_del(s, txn, "txmerge_out")))
+			rc = ll_store_meta_del(s, txn, "txmerge_out");
+			if (rc)
 				return rc;
 			e->landed = true;
 			unfrozen -= FANOUT;
 			unfrozen += m->out.level != FROZEN;
 		}
 	}
-	if (garbage_n && budget &&
-	    (rc = delete_garbage(s, txn, t->garbage, &garbage_n, &budget)))
+	if (budget && (rc = delete_garbage(s, txn, &budget)))
 		return rc;
-	if ((rc = dir_write(s, txn, t->dir, dir_n)) || (rc = garbage_write(s, txn, t->garbage,
-									      garbage_n)) ||
-	    (rc = write_u64(s, txn, "txrun_next", next_id)))
+	if ((rc = write_u64(s, txn, "txrun_next", next_id)))
 		return rc;
 	e->unfrozen_runs = unfrozen;
 	e->valid = true;
@@ -515,16 +591,14 @@ void ll_store_txindex_prepare(struct ll_store *s)
 
 /* --- the merge thread --- */
 
-/* Appends run `r`'s entries to buf (room for them); -EIO when they are not all there. */
-static int read_run(struct ll_store *s, MDB_txn *txn, MDB_cursor *cur, const struct run *r,
-		    uint8_t *buf)
+/* Copies run r's entries to buf (room for them); -EIO when they are not all there. */
+static int read_run(struct ll_store *s, MDB_cursor *cur, const struct run *r, uint8_t *buf)
 {
 	uint8_t key[KEY_BYTES] = { 0 };
 	uint64_t got = 0;
 	ll_put_be64(key, r->id);
 	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
 	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	(void)txn;
 	while (rc == 0 && k.mv_size == KEY_BYTES && ll_get_be64(k.mv_data) == r->id) {
 		if (v.mv_size % ENTRY_BYTES || got + v.mv_size / ENTRY_BYTES > r->entries)
 			break;
@@ -542,7 +616,7 @@ static int read_run(struct ll_store *s, MDB_txn *txn, MDB_cursor *cur, const str
 	return 0;
 }
 
-/* FANOUT sorted runs, back to back in `in`, into one sorted run; older first on ties. */
+/* FANOUT runs, back to back in `in`, into one, by prefix then log index. */
 static void merge_runs(const uint8_t *in, const uint64_t *counts, uint8_t *out)
 {
 	const uint8_t *head[FANOUT], *end[FANOUT];
@@ -552,23 +626,21 @@ static void merge_runs(const uint8_t *in, const uint64_t *counts, uint8_t *out)
 		head[i] = p;
 		p += counts[i] * ENTRY_BYTES;
 		end[i] = p;
-		key[i] = head[i] < end[i] ? ll_get_be64(head[i]) : UINT64_MAX;
+		key[i] = head[i] < end[i] ? entry_prefix(head[i]) : 0;
 	}
 	for (;;) {
+		/* older runs first on equal prefixes: their log indices are lower */
 		int best = -1;
-		for (int i = 0; i < FANOUT; i++) {
-			if (head[i] == end[i])
-				continue;
-			if (best < 0 || key[i] < key[best] ||
-			    (key[i] == key[best] && memcmp(head[i], head[best], 32) < 0))
+		for (int i = 0; i < FANOUT; i++)
+			if (head[i] != end[i] && (best < 0 || key[i] < key[best]))
 				best = i;
-		}
 		if (best < 0)
 			return;
 		memcpy(out, head[best], ENTRY_BYTES);
 		out += ENTRY_BYTES;
 		head[best] += ENTRY_BYTES;
-		key[best] = head[best] < end[best] ? ll_get_be64(head[best]) : UINT64_MAX;
+		if (head[best] < end[best])
+			key[best] = entry_prefix(head[best]);
 	}
 }
 
@@ -616,7 +688,7 @@ static int plan_merge(struct ll_store *s, struct merge *m)
 	uint64_t at = 0;
 	for (size_t i = 0; i < FANOUT; i++) {
 		const struct run *r = &dir[pick + i];
-		if ((rc = read_run(s, txn, cur, r, in + at * ENTRY_BYTES)) < 0)
+		if ((rc = read_run(s, cur, r, in + at * ENTRY_BYTES)) < 0)
 			goto out;
 		m->in_ids[i] = r->id;
 		counts[i] = r->entries;
@@ -665,7 +737,7 @@ static void *merge_thread(void *arg)
 		int rc = plan_merge(s, &m);
 		if (rc < 0)
 			LL_ERROR("store", "%s: txindex merge: %s (lookups search more runs until "
-				 "it succeeds)", s->path, strerror(-rc));
+				 "one succeeds)", s->path, strerror(-rc));
 
 		pthread_mutex_lock(&t->lock);
 		if (rc == 1) {
@@ -685,17 +757,11 @@ static void *merge_thread(void *arg)
 int ll_store_txindex_open(struct ll_store *s)
 {
 	struct ll_store_txindex *t = calloc(1, sizeof *t);
-	MDB_stat st;
 	int rc;
 
 	if (!t)
 		return -ENOMEM;
-	if ((rc = mdb_env_stat(s->env, &st))) {
-		free(t);
-		return ll_store_mdb_errno(rc);
-	}
-	/* an overflow page holds its value after a 16-byte page header */
-	t->chunk_entries = (st.ms_psize - 16) / ENTRY_BYTES;
+	t->chunk_entries = s->piece_bytes / ENTRY_BYTES;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wake, NULL);
 	pthread_cond_init(&t->done, NULL);
@@ -733,7 +799,6 @@ void ll_store_txindex_close(struct ll_store *s)
 	free(t->items);
 	free(t->tmp);
 	free(t->dir);
-	free(t->garbage);
 	free(t);
 	s->txindex = NULL;
 }
@@ -741,42 +806,69 @@ void ll_store_txindex_close(struct ll_store *s)
 int ll_store_txindex_recover(struct ll_store *s, MDB_txn *txn)
 {
 	uint64_t out_id;
-	MDB_val old = { .mv_size = 0 };
 	int rc;
 
 	if ((rc = read_u64(s, txn, "txmerge_out", &out_id, 0)) < 0 || out_id == 0)
 		return rc;
-	/* a merge's output, cut short: never in the directory, so only garbage */
-	if ((rc = ll_store_meta_get(s, txn, "txgarbage", &old)) < 0 && rc != -ENOENT)
-		return rc;
-	uint8_t *ids = malloc(old.mv_size + 8);
-	if (!ids)
-		return -ENOMEM;
-	memcpy(ids, old.mv_data, old.mv_size);
-	ll_put_le(ids + old.mv_size, out_id, 8);
+	/* a merge's output, cut short: never a run, so only garbage */
 	LL_INFO("store", "%s: txindex merge into run %" PRIu64 " was cut short; deleting it",
 		s->path, out_id);
-	rc = ll_store_meta_put(s, txn, "txgarbage", ids, old.mv_size + 8);
-	free(ids);
-	return rc ? rc : ll_store_meta_del(s, txn, "txmerge_out");
+	if ((rc = garbage_put(s, txn, out_id)))
+		return rc;
+	return ll_store_meta_del(s, txn, "txmerge_out");
 }
 
-/* The first entry for txid in a run's chunk: 0 and *log_index, or -ENOENT. */
-static int chunk_find(const MDB_val *v, const uint8_t *txid, uint64_t *log_index)
+/*
+ * Looks txid up in run `id` from where the cursor's seek landed: each entry with
+ * its prefix is checked against the leaf the log holds at its index. 0 and
+ * *log_index, -ENOENT, or -errno.
+ */
+static int run_find(struct ll_store *s, MDB_txn *txn, MDB_cursor *cur, uint64_t id,
+		    const uint8_t *txid, uint64_t *log_index)
 {
-	const uint8_t *e = v->mv_data;
-	size_t lo = 0, hi = v->mv_size / ENTRY_BYTES;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(e + mid * ENTRY_BYTES, txid, 32) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint8_t key[KEY_BYTES];
+	uint64_t want = ll_get_be64(txid);
+	chunk_key(key, id, txid, 0);
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	/* equal prefixes may run on into the next chunk of the run */
+	while (rc == 0 && k.mv_size == KEY_BYTES && ll_get_be64(k.mv_data) == id) {
+		const uint8_t *e = v.mv_data;
+		size_t count = v.mv_size / ENTRY_BYTES, lo = 0, hi = count;
+		if (v.mv_size % ENTRY_BYTES) {
+			LL_ERROR("store", "%s: txindex chunk of %zu bytes: ledger damaged", s->path,
+				 v.mv_size);
+			return -EIO;
+		}
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (entry_prefix(e + mid * ENTRY_BYTES) < want)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < count; lo++) {
+			const uint8_t *at = e + lo * ENTRY_BYTES;
+			uint8_t leaf[32];
+			if (entry_prefix(at) != want)
+				return -ENOENT;
+			rc = ll_store_log_read_node(s, txn, 0, entry_log_index(at), leaf);
+			if (rc < 0) {
+				LL_ERROR("store", "%s: txindex names log index %" PRIu64 ", which "
+					 "the log does not hold: ledger damaged", s->path,
+					 entry_log_index(at));
+				return -EIO;
+			}
+			if (memcmp(leaf, txid, 32) == 0) {
+				*log_index = entry_log_index(at);
+				return 0;
+			}
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
-	if (lo == v->mv_size / ENTRY_BYTES || memcmp(e + lo * ENTRY_BYTES, txid, 32))
-		return -ENOENT;
-	*log_index = ll_get_le(e + lo * ENTRY_BYTES + 32, 8);
-	return 0;
+	if (rc && rc != MDB_NOTFOUND)
+		return ll_store_mdb_errno(rc);
+	return -ENOENT;
 }
 
 int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txid,
@@ -787,46 +879,36 @@ int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txi
 	MDB_cursor *cur;
 	int rc;
 
-	if ((rc = dir_read(s, txn, &dir, &room, &n)) < 0)
+	if ((rc = dir_read(s, txn, &dir, &room, &n)) < 0) {
+		free(dir);
 		return rc;
+	}
 	if ((rc = mdb_cursor_open(txn, s->dbi[LL_STORE_DB_TXINDEX], &cur))) {
 		free(dir);
 		return ll_store_mdb_errno(rc);
 	}
 	rc = -ENOENT;
 	/* oldest run first: a txid committed twice is found where it was first */
-	for (size_t i = 0; i < n && rc == -ENOENT; i++) {
-		uint8_t key[KEY_BYTES];
-		chunk_key(key, dir[i].id, txid, 0);
-		MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
-		int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (mrc == MDB_NOTFOUND)
-			continue;
-		if (mrc) {
-			rc = ll_store_mdb_errno(mrc);
-			break;
-		}
-		if (k.mv_size != KEY_BYTES || ll_get_be64(k.mv_data) != dir[i].id)
-			continue;
-		if (v.mv_size % ENTRY_BYTES) {
-			LL_ERROR("store", "%s: txindex chunk of %zu bytes: ledger damaged", s->path,
-				 v.mv_size);
-			rc = -EIO;
-			break;
-		}
-		rc = chunk_find(&v, txid, log_index);
-	}
+	for (size_t i = 0; i < n && rc == -ENOENT; i++)
+		rc = run_find(s, txn, cur, dir[i].id, txid, log_index);
 	mdb_cursor_close(cur);
 	free(dir);
 	return rc;
 }
 
+static int count_one(void *ctx, uint64_t number, const MDB_val *v)
+{
+	(void)number;
+	(void)v;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
 int ll_store_index_stats(ll_store_t *s, struct ll_store_index_stats *out)
 {
 	struct run *dir = NULL;
-	size_t room = 0, n, garbage_n = 0;
+	size_t room = 0, n = 0;
 	MDB_txn *txn;
-	MDB_val v;
 	int rc;
 
 	if (!s || !out)
@@ -835,13 +917,11 @@ int ll_store_index_stats(ll_store_t *s, struct ll_store_index_stats *out)
 	if ((rc = ll_store_begin_read(s, &txn)) < 0)
 		return rc;
 	rc = dir_read(s, txn, &dir, &room, &n);
-	if (rc == 0 && ll_store_meta_get(s, txn, "txgarbage", &v) == 0)
-		garbage_n = v.mv_size / 8;
+	if (rc == 0)
+		rc = meta_walk(s, txn, GARBAGE_KEY, count_one, &out->garbage_runs);
 	if (rc == 0)
 		rc = read_u64(s, txn, "log_size", &out->log_size, 0);
 	ll_store_end_read(s, txn);
-	if (rc < 0)
-		return rc;
 	out->contiguous = true;
 	for (size_t i = 0; i < n; i++) {
 		out->contiguous &= dir[i].first_log == out->entries;
@@ -849,8 +929,9 @@ int ll_store_index_stats(ll_store_t *s, struct ll_store_index_stats *out)
 		out->frozen_runs += dir[i].level == FROZEN;
 	}
 	out->runs = n;
-	out->garbage_runs = garbage_n;
 	free(dir);
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&s->txindex->lock);
 	out->merges = s->txindex->merges;
 	out->merge_stalls = s->txindex->stalls;

@@ -216,10 +216,11 @@ static void raw_edit(const char *dir, const char *db_name, uint64_t height,
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	uint8_t key[8];
+	/* headers are keyed by the height, bodies by height and piece (the first) */
+	uint8_t key[12] = { 0 };
 	for (int i = 0; i < 8; i++)
 		key[i] = (uint8_t)(height >> (56 - 8 * i));
-	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+	MDB_val k = { .mv_size = strcmp(db_name, "bodies") ? 8 : 12, .mv_data = key }, v;
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_set_mapsize(env, 64 << 20), 0);
@@ -294,7 +295,8 @@ static void test_verify_finds_missing_txindex_entry(void **state)
 	struct fixture *f = *state;
 	build_and_close(f);
 	/* cut the txindex entry of block 9's first tx out of the run chunk holding it
-	 * (entries are txid[32] + u64 log index, see host/store/ll_store_txindex.c) */
+	 * (entries are the txid's first 8 bytes + a u48 log index, see
+	 * host/store/ll_store_txindex.c) */
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
@@ -310,14 +312,14 @@ static void test_verify_finds_missing_txindex_entry(void **state)
 	assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !found;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		for (size_t at = 0; at + 40 <= v.mv_size; at += 40) {
-			if (memcmp((uint8_t *)v.mv_data + at, f->leaves[9], 32))
+		for (size_t at = 0; at + 14 <= v.mv_size; at += 14) {
+			if (memcmp((uint8_t *)v.mv_data + at, f->leaves[9], 8))
 				continue;
 			uint8_t *copy = malloc(v.mv_size);
 			assert_non_null(copy);
 			memcpy(copy, v.mv_data, at);
-			memcpy(copy + at, (uint8_t *)v.mv_data + at + 40, v.mv_size - at - 40);
-			MDB_val nv = { .mv_size = v.mv_size - 40, .mv_data = copy };
+			memcpy(copy + at, (uint8_t *)v.mv_data + at + 14, v.mv_size - at - 14);
+			MDB_val nv = { .mv_size = v.mv_size - 14, .mv_data = copy };
 			assert_int_equal(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
 			free(copy);
 			found = 1;

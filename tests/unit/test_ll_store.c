@@ -799,7 +799,7 @@ static size_t raw_run_chunks(const char *path, uint64_t id)
 	MDB_txn *txn;
 	MDB_dbi meta, txi;
 	MDB_cursor *cur;
-	uint8_t key[44] = { 0 };
+	uint8_t key[20] = { 0 };	/* run id, last prefix, chunk number */
 	size_t count = 0;
 	raw_open(path, &env, &txn, &meta, &txi);
 	for (int i = 0; i < 8; i++)
@@ -834,10 +834,10 @@ static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
 	/* what a crash mid-merge leaves: output chunks no run names, and txmerge_out */
 	raw_open(f->path, &env, &txn, &meta, &txi);
 	for (uint32_t c = 0; c < 3; c++) {
-		uint8_t key[44] = { 0 }, val[40 * 5];
+		uint8_t key[20] = { 0 }, val[14 * 5];
 		for (int i = 0; i < 8; i++)
 			key[i] = (uint8_t)(orphan >> (56 - 8 * i));
-		memset(key + 8, 0x42 + (int)c, 32);
+		memset(key + 8, 0x42 + (int)c, 8);
 		memset(val, 0x42 + (int)c, sizeof val);
 		MDB_val k = { .mv_size = sizeof key, .mv_data = key };
 		MDB_val v = { .mv_size = sizeof val, .mv_data = val };
