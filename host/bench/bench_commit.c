@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -210,18 +209,17 @@ static int run_case(const struct ll_bench_opts *o, const struct commit_case *cc)
 		goto out;
 	}
 
-	/* each side starts with nothing dirty in the page cache: the other's
-	 * writeback must not slow it */
-	sync();
-	double base = ll_bench_rate_timed(o, run_raw, &raw, cc->n);
+	uint64_t (*const fn[2])(void *) = { run_raw, run_chain };
+	void *const arg[2] = { &raw, &chain };
+	double rate[2];
+	ll_bench_rate_pair(o, fn, arg, cc->n, rate);
 	if ((rc = raw.r.rc) < 0)
 		goto out;
-	sync();
-	double value = ll_bench_rate_timed(o, run_chain, &chain, cc->n);
 	if ((rc = chain.r.rc) < 0) {
 		fprintf(stderr, "llbench: commit: ll_chain_commit: %s\n", ll_strerror(rc));
 		goto out;
 	}
+	double base = rate[0], value = rate[1];
 	snprintf(name, sizeof name, "%s/%s/%u", ll_hash_alg_name(cc->alg), sync_name, cc->n);
 	ll_bench_report(o, "commit", name, value, "records/s", "raw-lmdb", base);
 	snprintf(goal, sizeof goal, "%s: commit vs raw lmdb (chain writes headers, txindex, log)",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ll_err.h"
 #include "ll_time.h"
@@ -31,26 +32,40 @@ double ll_bench_rate(const struct ll_bench_opts *o, void (*fn)(void *arg), void 
 	return best;
 }
 
-double ll_bench_rate_timed(const struct ll_bench_opts *o, uint64_t (*fn)(void *arg), void *arg,
-			   double items_per_call)
+/* One trial of fn: its rate in items per second, or 0 when it failed. */
+static double timed_trial(const struct ll_bench_opts *o, uint64_t (*fn)(void *arg), void *arg,
+			  double items_per_call)
 {
-	double best = 0;
-	if (fn(arg) == 0)
-		return 0;
+	uint64_t timed = 0, calls = 0;
+	do {
+		uint64_t ns = fn(arg);
+		if (ns == 0)
+			return 0;
+		timed += ns;
+		calls++;
+	} while ((double)timed < o->min_seconds * 1e9);
+	return (double)calls * items_per_call * 1e9 / (double)timed;
+}
+
+void ll_bench_rate_pair(const struct ll_bench_opts *o, uint64_t (*const fn[2])(void *arg),
+			void *const arg[2], double items_per_call, double rate[2])
+{
+	rate[0] = rate[1] = 0;
+	for (int i = 0; i < 2; i++)
+		if (fn[i](arg[i]) == 0)		/* warm up */
+			return;
 	for (int t = 0; t < o->trials; t++) {
-		uint64_t timed = 0, calls = 0;
-		do {
-			uint64_t ns = fn(arg);
-			if (ns == 0)	/* fn failed: it says how */
-				return 0;
-			timed += ns;
-			calls++;
-		} while ((double)timed < o->min_seconds * 1e9);
-		double rate = (double)calls * items_per_call * 1e9 / (double)timed;
-		if (rate > best)
-			best = rate;
+		for (int i = 0; i < 2; i++) {
+			sync();
+			double r = timed_trial(o, fn[i], arg[i], items_per_call);
+			if (r == 0) {
+				rate[0] = rate[1] = 0;
+				return;
+			}
+			if (r > rate[i])
+				rate[i] = r;
+		}
 	}
-	return best;
 }
 
 void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const char *name,

@@ -21,13 +21,16 @@ double ll_bench_rate(const struct ll_bench_opts *o, void (*fn)(void *arg), void 
 		     double items_per_call);
 
 /*
- * ll_bench_rate_timed - as ll_bench_rate, but fn returns how many nanoseconds
- * of its call count: work it does before starting its clock (making the next
- * input) is left out of the rate and out of the trial's length. fn returns 0
- * when it failed, which ends the run with a rate of 0.
+ * ll_bench_rate_pair - the rates of two contenders, fn[0] and fn[1], each
+ * called as ll_bench_rate does, with their trials alternating (and the page
+ * cache flushed before each) so both see the same machine: on a shared host,
+ * whatever runs second otherwise pays for the first one's writeback. Each fn
+ * returns how many nanoseconds of its call count (making the next input before
+ * starting its clock is left out), or 0 when it failed, which ends the run with
+ * rates of 0. rate[i] is the best trial of fn[i], in items per second.
  */
-double ll_bench_rate_timed(const struct ll_bench_opts *o, uint64_t (*fn)(void *arg), void *arg,
-			   double items_per_call);
+void ll_bench_rate_pair(const struct ll_bench_opts *o, uint64_t (*const fn[2])(void *arg),
+			void *const arg[2], double items_per_call, double rate[2]);
 
 /*
  * ll_bench_report - prints one figure; baseline may be NULL (no ratio). In JSON

@@ -23,6 +23,7 @@ struct ll_chain {
 	struct ll_block_header tip;	/* written only by the committing thread */
 	uint8_t tip_hash[32];
 	struct ll_ledger_log_source log;	/* the store's log database */
+	struct ll_ledger_log_frontier frontier;	/* of the log after the tip */
 	/* the committing thread's scratch, grown to the largest block seen */
 	uint8_t *body;
 	size_t body_room;
@@ -120,6 +121,8 @@ int ll_chain_open(const struct ll_chain_cfg *cfg, ll_chain_t **out)
 		rc = write_genesis(c, cfg->genesis_time_ns);
 	else if (rc == 0)
 		rc = read_header(c, height, &c->tip);
+	if (rc == 0)
+		rc = ll_ledger_log_frontier_load(&c->log, c->tip.log_size, &c->frontier);
 	if (rc < 0)
 		goto err_close;
 	*out = c;
@@ -211,13 +214,16 @@ int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t time
 		return rc;
 	if ((rc = (int)ll_block_body_encode(b->offsets, b->n, b->data, c->body, body_len)) < 0)
 		return rc;
-	rc = ll_ledger_log_append(c->alg, &c->log, c->tip.log_size, b->leaves, b->n, c->nodes,
-				  h.log_root);
-	if (rc < 0)
+	/* the frontier moves only once the block is in */
+	struct ll_ledger_log_frontier next = c->frontier;
+	if ((rc = ll_ledger_log_append(c->alg, &next, b->leaves, b->n, c->nodes, h.log_root)) < 0)
 		return rc;
-	if ((rc = commit_block(c, &h, c->body, b->leaves, c->nodes, node_count)) == 0 && out)
+	if ((rc = commit_block(c, &h, c->body, b->leaves, c->nodes, node_count)) < 0)
+		return rc;
+	c->frontier = next;
+	if (out)
 		*out = h;
-	return rc;
+	return 0;
 }
 
 int ll_chain_append(ll_chain_t *c, struct ll_chain_batch *b, uint64_t timestamp_ns,
@@ -357,49 +363,9 @@ int ll_chain_consistency(ll_chain_t *c, uint64_t from, uint64_t to, uint8_t *pro
 }
 
 /*
- * verify keeps its own copy of the log's frontier, rebuilt from the bodies, so
- * the log roots it checks owe nothing to the stored log nodes.
+ * verify keeps its own frontier of the log, rebuilt from the bodies, so the log
+ * roots it checks owe nothing to the stored log nodes.
  */
-struct frontier {
-	struct ll_ledger_log_node node[LL_LEDGER_LOG_MAX_LEVELS + 1];
-	unsigned count;
-};
-
-static int frontier_read(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
-{
-	const struct frontier *f = ctx;
-	for (unsigned i = 0; i < f->count; i++) {
-		if (f->node[i].level == level && f->node[i].index == index) {
-			memcpy(out, f->node[i].hash, 32);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* The frontier after appending n leaves to old_size, from the old one and the nodes made. */
-static int frontier_advance(struct frontier *f, uint64_t old_size, uint32_t n,
-			    const uint8_t *made)
-{
-	struct frontier next = { .count = 0 };
-	uint64_t start = 0, size = old_size + n;
-	for (int level = 63; level >= 0; level--) {
-		if (!(size >> level & 1))
-			continue;
-		struct ll_ledger_log_node *nd = &next.node[next.count++];
-		size_t slot;
-		nd->level = (uint8_t)level;
-		nd->index = start >> level;
-		start += UINT64_C(1) << level;
-		if (ll_ledger_log_node_slot(old_size, n, (unsigned)level, nd->index, &slot) == 0)
-			memcpy(nd->hash, made + slot * 32, 32);
-		else if (frontier_read(f, (unsigned)level, nd->index, nd->hash) < 0)
-			return -EBADMSG;
-	}
-	*f = next;
-	return 0;
-}
-
 /*
  * The txindex must lead txid to where it sits, or, for a txid committed twice,
  * to an earlier log index that holds the same leaf.
@@ -427,7 +393,7 @@ static int verify_txindex(ll_chain_t *c, const uint8_t *txid, uint64_t height, u
 /* Checks one block against the previous one; -EBADMSG for anything that does not hold. */
 static int verify_block(ll_chain_t *c, const struct ll_block_header *prev,
 			const uint8_t *prev_hash, const struct ll_block_header *h,
-			struct frontier *f)
+			struct ll_ledger_log_frontier *f)
 {
 	struct body_view v;
 	uint8_t root[32], log_root[32];
@@ -456,10 +422,10 @@ static int verify_block(ll_chain_t *c, const struct ll_block_header *prev,
 				    leaves, root);
 	if (rc < 0)
 		goto out_free;
-	struct ll_ledger_log_source src = { .read_node = frontier_read, .ctx = f };
-	rc = ll_ledger_log_append(c->alg, &src, old_size, leaves, v.body.n, made, log_root);
-	if (rc == 0)
-		rc = frontier_advance(f, old_size, v.body.n, made);
+	if (f->size != old_size)
+		rc = -EBADMSG;
+	else
+		rc = ll_ledger_log_append(c->alg, f, leaves, v.body.n, made, log_root);
 	if (rc < 0 || memcmp(root, h->merkle_root, 32) || memcmp(log_root, h->log_root, 32)) {
 		rc = rc == -ENOMEM ? rc : -EBADMSG;
 		goto out_free;
@@ -482,7 +448,7 @@ int ll_chain_verify(ll_chain_t *c, uint64_t *bad_height)
 {
 	struct ll_block_header prev, h;
 	uint8_t prev_hash[32];
-	struct frontier f = { .count = 0 };
+	struct ll_ledger_log_frontier f = { .size = 0 };
 	uint64_t tip_height;
 	uint8_t tip_hash[32];
 

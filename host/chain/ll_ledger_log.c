@@ -10,11 +10,6 @@
 
 #define D 32
 
-struct frontier {
-	unsigned count;
-	struct ll_ledger_log_node node[LL_LEDGER_LOG_MAX_LEVELS + 1];
-};
-
 static int alg_ok(uint8_t alg)
 {
 	return alg == LL_HASH_SHA256 || alg == LL_HASH_SM3;
@@ -26,10 +21,11 @@ static uint64_t largest_pow2_below(uint64_t n)	/* n >= 2 */
 }
 
 /* The perfect subtrees of a tree of `size` leaves, largest (leftmost) first. */
-static int frontier_load(const struct ll_ledger_log_source *src, uint64_t size,
-			 struct frontier *f)
+int ll_ledger_log_frontier_load(const struct ll_ledger_log_source *src, uint64_t size,
+				struct ll_ledger_log_frontier *f)
 {
 	uint64_t start = 0;
+	f->size = size;
 	f->count = 0;
 	for (int level = 63; level >= 0; level--) {
 		if (!(size >> level & 1))
@@ -46,7 +42,7 @@ static int frontier_load(const struct ll_ledger_log_source *src, uint64_t size,
 }
 
 /* Folds the frontier right to left: RFC 9162's head of the whole tree. */
-static int frontier_root(uint8_t alg, const struct frontier *f, uint8_t root[D])
+static int frontier_root(uint8_t alg, const struct ll_ledger_log_frontier *f, uint8_t root[D])
 {
 	if (f->count == 0)
 		return ll_hash((enum ll_hash_alg)alg, "", 0, root);
@@ -97,18 +93,15 @@ int ll_ledger_log_node_slot(uint64_t old_size, uint32_t n, unsigned level, uint6
  * left child is the old frontier node of level k, so that first pair is hashed
  * alone and the rest pair off the nodes just made.
  */
-int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
-			 uint64_t old_size, const uint8_t *leaves, uint32_t n, uint8_t *nodes,
-			 uint8_t root[32])
+int ll_ledger_log_append(uint8_t alg, struct ll_ledger_log_frontier *f, const uint8_t *leaves,
+			 uint32_t n, uint8_t *nodes, uint8_t root[32])
 {
-	uint64_t new_size = old_size + n;
-	struct frontier old, next = { .count = 0 };
+	uint64_t old_size = f ? f->size : 0, new_size = old_size + n;
+	struct ll_ledger_log_frontier next = { .size = new_size };
 	int rc;
 
-	if (!alg_ok(alg) || (n > 0 && (!leaves || !nodes)) || new_size < old_size)
+	if (!alg_ok(alg) || !f || (n > 0 && (!leaves || !nodes)) || new_size < old_size)
 		return -EINVAL;
-	if ((rc = frontier_load(src, old_size, &old)) < 0)
-		return rc;
 
 	if (n)
 		memmove(nodes, leaves, (size_t)n * D);
@@ -122,10 +115,10 @@ int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
 			break;
 		if ((old_size >> level) & 1) {
 			const struct ll_ledger_log_node *left = NULL;
-			for (unsigned k = 0; k < old.count; k++)
-				if (old.node[k].level == level)
-					left = &old.node[k];
-			if (!left)	/* frontier_load gave every set bit a node */
+			for (unsigned k = 0; k < f->count; k++)
+				if (f->node[k].level == level)
+					left = &f->node[k];
+			if (!left)	/* not the frontier of old_size */
 				return -EINVAL;
 			if ((rc = ll_hash_node((enum ll_hash_alg)alg, left->hash, row, up)) < 0)
 				return rc;
@@ -153,23 +146,26 @@ int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
 			continue;
 		}
 		const struct ll_ledger_log_node *kept = NULL;
-		for (unsigned k = 0; k < old.count; k++)
-			if (old.node[k].level == level && old.node[k].index == nd->index)
-				kept = &old.node[k];
+		for (unsigned k = 0; k < f->count; k++)
+			if (f->node[k].level == level && f->node[k].index == nd->index)
+				kept = &f->node[k];
 		if (!kept)
 			return -EINVAL;
 		memcpy(nd->hash, kept->hash, D);
 	}
-	return frontier_root(alg, &next, root);
+	if ((rc = frontier_root(alg, &next, root)) < 0)
+		return rc;
+	*f = next;
+	return 0;
 }
 
 int ll_ledger_log_root(uint8_t alg, const struct ll_ledger_log_source *src, uint64_t size,
 		       uint8_t root[32])
 {
-	struct frontier f;
+	struct ll_ledger_log_frontier f;
 	if (!alg_ok(alg))
 		return -EINVAL;
-	int rc = frontier_load(src, size, &f);
+	int rc = ll_ledger_log_frontier_load(src, size, &f);
 	return rc < 0 ? rc : frontier_root(alg, &f, root);
 }
 
@@ -185,7 +181,7 @@ static int subtree_hash(uint8_t alg, const struct ll_ledger_log_source *src, uin
 		unsigned level = (unsigned)__builtin_ctzll(size);
 		return src->read_node(src->ctx, level, start >> level, out);
 	}
-	struct frontier f = { 0 };
+	struct ll_ledger_log_frontier f = { 0 };
 	uint64_t pos = start;
 	for (int level = 63; level >= 0; level--) {
 		if (!(size >> level & 1))

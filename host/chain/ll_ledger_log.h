@@ -30,6 +30,21 @@ struct ll_ledger_log_source {
 };
 
 /*
+ * The frontier: the perfect subtrees that make up a log of `size` leaves, one
+ * per set bit of size, largest (leftmost) first. It is all an append needs, so
+ * the appender keeps it in memory and reads nothing.
+ */
+struct ll_ledger_log_frontier {
+	uint64_t size;
+	unsigned count;
+	struct ll_ledger_log_node node[LL_LEDGER_LOG_MAX_LEVELS];
+};
+
+/* ll_ledger_log_frontier_load - the frontier of the first `size` leaves, from src. */
+int ll_ledger_log_frontier_load(const struct ll_ledger_log_source *src, uint64_t size,
+				struct ll_ledger_log_frontier *f);
+
+/*
  * What one append creates: at each level k the nodes (k, j) for j from
  * old_size >> k up to (old_size + n) >> k, exclusive. ll_ledger_log_append
  * writes them packed, level 0 (the leaves) first, then level 1, and so on, each
@@ -50,16 +65,16 @@ int ll_ledger_log_node_slot(uint64_t old_size, uint32_t n, unsigned level, uint6
 			    size_t *slot);
 
 /*
- * ll_ledger_log_append - appends n leaf hashes (n * 32 bytes) to the log of
- * old_size leaves whose nodes `src` holds: writes every node it creates to
- * nodes (ll_ledger_log_append_nodes digests, packed as above), and the tree
- * head of the old_size + n leaves to root. The caller stores the nodes with the
- * block, in the same transaction. alg is enum ll_hash_alg. Allocates nothing.
- * Returns 0, -EINVAL, or the source's error.
+ * ll_ledger_log_append - appends n leaf hashes (n * 32 bytes) to the log whose
+ * frontier is *f: writes every node it creates to nodes
+ * (ll_ledger_log_append_nodes(f->size, n) digests, packed as above), the tree
+ * head of the f->size + n leaves to root, and advances *f. The caller stores
+ * the nodes with the block, in the same transaction (and keeps a copy of *f to
+ * go back to if that fails). alg is enum ll_hash_alg. Reads and allocates
+ * nothing. Returns 0 or -EINVAL.
  */
-int ll_ledger_log_append(uint8_t alg, const struct ll_ledger_log_source *src,
-			 uint64_t old_size, const uint8_t *leaves, uint32_t n, uint8_t *nodes,
-			 uint8_t root[32]);
+int ll_ledger_log_append(uint8_t alg, struct ll_ledger_log_frontier *f, const uint8_t *leaves,
+			 uint32_t n, uint8_t *nodes, uint8_t root[32]);
 
 /* ll_ledger_log_root - the tree head of the first `size` leaves (H() for 0). */
 int ll_ledger_log_root(uint8_t alg, const struct ll_ledger_log_source *src,

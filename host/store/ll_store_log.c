@@ -1,17 +1,21 @@
-/* The ledger-wide log in the `log` database: each block's new nodes in one value,
- * keyed by its first log index, so a block writes one append and a node read is one
- * cursor seek (the block whose append made it) and an offset. */
+/* The ledger-wide log in the `log` database: each block's new nodes as pieces
+ * keyed by its first log index, so a block writes appends only and a node read is
+ * one cursor seek (the block whose append made it) and an offset. Levels 1 to
+ * SKIP_LEVELS are not kept: they are three quarters of the nodes above the leaves,
+ * and a proof that needs one hashes it again from at most 2^SKIP_LEVELS leaves. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include "ll_bytes.h"
+#include "ll_hash.h"
 #include "ll_ledger_log.h"
 #include "ll_log.h"
 #include "ll_store.h"
 #include "ll_store_internal.h"
 
 #define HEADER_BYTES 16	/* piece 0: u64 height, u32 tx count, u32 zero */
+#define SKIP_LEVELS 3	/* levels 1..3 are hashed again when read */
 
 /* Nodes to a piece: a node never straddles two. */
 static size_t nodes_per_piece(const struct ll_store *s)
@@ -37,10 +41,17 @@ int ll_store_log_put(struct ll_store *s, MDB_txn *txn, uint64_t height, uint64_t
 	/* first log indices only grow: appends */
 	int rc = ll_store_put_pieces(s, txn, LL_STORE_DB_LOG, first_log, 0, header, sizeof header,
 				     sizeof header, MDB_APPEND, height);
+	/* the leaves, then the levels above SKIP_LEVELS (they follow them, packed) */
+	size_t per = nodes_per_piece(s), skipped = 0, upper_piece = 1 + (n + per - 1) / per;
+	for (unsigned level = 1; level <= SKIP_LEVELS; level++)
+		skipped += ((first_log + n) >> level) - (first_log >> level);
 	if (rc == 0)
-		rc = ll_store_put_pieces(s, txn, LL_STORE_DB_LOG, first_log, 1, nodes,
-					 node_count * 32, nodes_per_piece(s) * 32, MDB_APPEND,
-					 height);
+		rc = ll_store_put_pieces(s, txn, LL_STORE_DB_LOG, first_log, 1, nodes, (size_t)n * 32,
+					 per * 32, MDB_APPEND, height);
+	if (rc == 0 && node_count > n + skipped)
+		rc = ll_store_put_pieces(s, txn, LL_STORE_DB_LOG, first_log, (uint32_t)upper_piece,
+					 nodes + (n + skipped) * 32, (node_count - n - skipped) * 32,
+					 per * 32, MDB_APPEND, height);
 	if (rc == LL_STORE_KEY_EXISTS) {
 		LL_ERROR("store", "%s: block %" PRIu64 " refused: the log already holds index %"
 			 PRIu64, s->path, height, first_log);
@@ -108,35 +119,64 @@ int ll_store_log_block(struct ll_store *s, MDB_txn *txn, uint64_t i, uint64_t *h
 	return rc;
 }
 
+/* A kept node: a leaf, or a node above SKIP_LEVELS. */
+static int read_kept_node(struct ll_store *s, MDB_cursor *cur, unsigned level, uint64_t index,
+			  uint8_t out[32])
+{
+	struct log_block b;
+	size_t slot;
+	/* the node is made by the append of its last leaf */
+	int rc = find_block(s, cur, ((index + 1) << level) - 1, &b);
+	if (rc == 0)
+		rc = ll_ledger_log_node_slot(b.first_log, b.n, level, index, &slot);
+	if (rc < 0)
+		return rc;
+	size_t per = nodes_per_piece(s), piece = 1 + slot / per;
+	if (level > 0) {
+		size_t skipped = 0;
+		for (unsigned k = 1; k <= SKIP_LEVELS; k++)
+			skipped += ((b.first_log + b.n) >> k) - (b.first_log >> k);
+		slot -= b.n + skipped;
+		piece = 1 + (b.n + per - 1) / per + slot / per;
+	}
+	uint8_t key[LL_STORE_PIECE_KEY_BYTES];
+	ll_store_piece_key(key, b.first_log, (uint32_t)piece);
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	if (rc || v.mv_size < (slot % per + 1) * 32) {
+		LL_ERROR("store", "%s: log node %u/%" PRIu64 " missing from its block's pieces: "
+			 "ledger damaged", s->path, level, index);
+		return -EIO;
+	}
+	memcpy(out, (const uint8_t *)v.mv_data + slot % per * 32, 32);
+	return 0;
+}
+
 int ll_store_log_read_node(struct ll_store *s, MDB_txn *txn, unsigned level, uint64_t index,
 			   uint8_t out[32])
 {
-	struct log_block b;
+	uint8_t row[(1u << SKIP_LEVELS) * 32], up[(1u << SKIP_LEVELS) * 16];
 	MDB_cursor *cur;
-	size_t slot;
 	int rc;
 
 	if (level >= LL_LEDGER_LOG_MAX_LEVELS || index >= UINT64_MAX >> level)
 		return -EINVAL;
 	if ((rc = mdb_cursor_open(txn, s->dbi[LL_STORE_DB_LOG], &cur)))
 		return ll_store_mdb_errno(rc);
-	/* the node is made by the append of its last leaf */
-	rc = find_block(s, cur, ((index + 1) << level) - 1, &b);
-	if (rc == 0)
-		rc = ll_ledger_log_node_slot(b.first_log, b.n, level, index, &slot);
-	if (rc == 0) {
-		uint8_t key[LL_STORE_PIECE_KEY_BYTES];
-		size_t per = nodes_per_piece(s);
-		ll_store_piece_key(key, b.first_log, (uint32_t)(1 + slot / per));
-		MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-		if (rc == 0 && v.mv_size >= (slot % per + 1) * 32) {
-			memcpy(out, (const uint8_t *)v.mv_data + slot % per * 32, 32);
-		} else {
-			LL_ERROR("store", "%s: log node %u/%" PRIu64 " missing from its block's "
-				 "pieces: ledger damaged", s->path, level, index);
-			rc = -EIO;
+	if (level == 0 || level > SKIP_LEVELS) {
+		rc = read_kept_node(s, cur, level, index, out);
+	} else {
+		/* its leaves, folded a level at a time (the last leaf first: is it there?) */
+		uint64_t width = UINT64_C(1) << level, first = index << level;
+		for (uint64_t i = width; i > 0 && rc == 0; i--)
+			rc = read_kept_node(s, cur, 0, first + i - 1, row + (i - 1) * 32);
+		for (; width > 1 && rc == 0; width /= 2) {
+			rc = ll_hash_nodes((enum ll_hash_alg)s->hash_alg, LL_HASH_IMPL_AUTO, row,
+					   (uint32_t)(width / 2), up);
+			memcpy(row, up, width / 2 * 32);
 		}
+		if (rc == 0)
+			memcpy(out, row, 32);
 	}
 	mdb_cursor_close(cur);
 	return rc;

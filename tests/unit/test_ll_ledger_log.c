@@ -57,6 +57,7 @@ static void check_alg(enum ll_hash_alg alg)
 	uint64_t heads_at[MAX_LEAVES];	/* sizes after each block */
 	unsigned blocks = 0;
 
+	struct ll_ledger_log_frontier f = { .size = 0 };
 	memset(&m, 0, sizeof m);
 	test_fill_random(&seed, leaves, sizeof leaves);
 	while (size < MAX_LEAVES) {
@@ -67,9 +68,19 @@ static void check_alg(enum ll_hash_alg alg)
 		uint8_t nodes[(2 * 40 + 10) * 32];
 		uint8_t root[32], want[32];
 		assert_true(ll_ledger_log_append_nodes(size, n) * 32 <= sizeof nodes);
-		assert_int_equal(ll_ledger_log_append(alg, &src, size, leaves + size * 32, n, nodes,
-						      root), 0);
+		assert_int_equal(ll_ledger_log_append(alg, &f, leaves + size * 32, n, nodes, root),
+				 0);
 		mem_store(&m, size, n, nodes);
+		/* the frontier kept in memory is the one the stored nodes give */
+		struct ll_ledger_log_frontier loaded;
+		assert_int_equal(ll_ledger_log_frontier_load(&src, size + n, &loaded), 0);
+		assert_int_equal(f.size, size + n);
+		assert_int_equal(f.count, loaded.count);
+		for (unsigned k = 0; k < f.count; k++) {
+			assert_int_equal(f.node[k].level, loaded.node[k].level);
+			assert_int_equal(f.node[k].index, loaded.node[k].index);
+			assert_memory_equal(f.node[k].hash, loaded.node[k].hash, 32);
+		}
 		size += n;
 		assert_int_equal(ll_merkle_root(alg, size, leaves, want), 0);
 		assert_memory_equal(root, want, 32);
@@ -141,7 +152,8 @@ static void test_ledger_log_rejects_bad_arguments(void **state)
 	uint8_t nodes[70 * 32];
 	size_t n, slot;
 	memset(&m, 0, sizeof m);
-	assert_int_equal(ll_ledger_log_append(LL_HASH_SHA256, &src, 0, leaf, 1, nodes, root), 0);
+	struct ll_ledger_log_frontier f = { .size = 0 };
+	assert_int_equal(ll_ledger_log_append(LL_HASH_SHA256, &f, leaf, 1, nodes, root), 0);
 	mem_store(&m, 0, 1, nodes);
 	/* a node another append made has no slot in this one */
 	assert_int_equal(ll_ledger_log_node_slot(4, 4, 1, 1, &slot), -ENOENT);
@@ -150,9 +162,13 @@ static void test_ledger_log_rejects_bad_arguments(void **state)
 	assert_int_equal(ll_ledger_log_inclusion(LL_HASH_SHA256, &src, 1, 1, proof, &n), -EINVAL);
 	assert_int_equal(ll_ledger_log_consistency(LL_HASH_SHA256, &src, 0, 1, proof, &n), -EINVAL);
 	assert_int_equal(ll_ledger_log_consistency(LL_HASH_SHA256, &src, 2, 1, proof, &n), -EINVAL);
-	assert_int_equal(ll_ledger_log_append(7, &src, 1, leaf, 1, nodes, root), -EINVAL);
-	assert_int_equal(ll_ledger_log_append(LL_HASH_SM3, &src, 1, NULL, 1, nodes, root),
-			 -EINVAL);
+	assert_int_equal(ll_ledger_log_append(7, &f, leaf, 1, nodes, root), -EINVAL);
+	assert_int_equal(ll_ledger_log_append(LL_HASH_SM3, &f, NULL, 1, nodes, root), -EINVAL);
+	assert_int_equal(ll_ledger_log_append(LL_HASH_SM3, NULL, leaf, 1, nodes, root), -EINVAL);
+	/* a frontier that does not match its size is refused, not trusted */
+	struct ll_ledger_log_frontier wrong = { .size = 3 };
+	assert_int_equal(ll_ledger_log_append(LL_HASH_SM3, &wrong, leaf, 1, nodes, root), -EINVAL);
+	assert_int_equal(wrong.size, 3);
 	/* a node the source does not have is the source's error, not a crash */
 	assert_int_equal(ll_ledger_log_root(LL_HASH_SHA256, &src, 2, root), -ENOENT);
 	assert_int_equal(ll_ledger_log_inclusion(LL_HASH_SHA256, &src, 0, 3, proof, &n), -ENOENT);

@@ -693,19 +693,23 @@ static void test_commit_keeps_log_nodes_and_size(void **state)
 	assert_int_equal(size, 0);
 	assert_int_equal(ll_store_log_node(s, 0, 0, hash), -ENOENT);
 
-	/* two leaves make (0,0), (0,1) and (1,0), packed in that order */
+	/* two leaves make (0,0), (0,1) and (1,0), packed in that order; the store keeps
+	 * the leaves and hashes (1,0) again from them when asked */
 	struct tblock t;
+	uint8_t leaves[4 * 32], want[32];
 	tblock_make(&t, 0, 10, 2, 0, 21);
 	assert_int_equal(t.b.log_node_count, 3);
+	memcpy(leaves, t.txids, 2 * 32);
 	assert_int_equal(ll_store_commit(s, &t.b), 0);
 	assert_int_equal(ll_store_log_size(s, &size), 0);
 	assert_int_equal(size, 2);
-	const unsigned level[3] = { 0, 0, 1 };
-	const uint64_t index[3] = { 0, 1, 0 };
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(ll_store_log_node(s, level[i], index[i], hash), 0);
-		assert_memory_equal(hash, t.nodes + i * 32, 32);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ll_store_log_node(s, 0, (uint64_t)i, hash), 0);
+		assert_memory_equal(hash, leaves + i * 32, 32);
 	}
+	assert_int_equal(ll_store_log_node(s, 1, 0, hash), 0);
+	assert_int_equal(ll_hash_node(LL_HASH_SHA256, leaves, leaves + 32, want), 0);
+	assert_memory_equal(hash, want, 32);
 	assert_int_equal(ll_store_log_node(s, 1, 1, hash), -ENOENT);
 	assert_int_equal(ll_store_log_node(s, 0, 2, hash), -ENOENT);
 	assert_int_equal(ll_store_log_node(s, 64, 0, hash), -EINVAL);
@@ -727,8 +731,13 @@ static void test_commit_keeps_log_nodes_and_size(void **state)
 	assert_int_equal(ll_store_commit(s, &t.b), 0);
 	/* leaves 2, 3 make (0,2), (0,3), (1,1), (2,0) */
 	assert_int_equal(t.b.log_node_count, 4);
+	memcpy(leaves + 2 * 32, t.txids, 2 * 32);
+	uint8_t l01[32], l23[32];
+	assert_int_equal(ll_hash_node(LL_HASH_SHA256, leaves, leaves + 32, l01), 0);
+	assert_int_equal(ll_hash_node(LL_HASH_SHA256, leaves + 64, leaves + 96, l23), 0);
+	assert_int_equal(ll_hash_node(LL_HASH_SHA256, l01, l23, want), 0);
 	assert_int_equal(ll_store_log_node(s, 2, 0, hash), 0);
-	assert_memory_equal(hash, t.nodes + 3 * 32, 32);
+	assert_memory_equal(hash, want, 32);
 	assert_int_equal(ll_store_log_node(s, 0, 3, hash), 0);
 	assert_memory_equal(hash, t.txids + 32, 32);
 	tblock_free(&t);
