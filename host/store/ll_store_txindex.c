@@ -66,6 +66,7 @@ struct merge {
 /* What the block's transaction did to the merge, applied once it is committed. */
 struct txn_effect {
 	bool valid;
+	bool mergeable;			/* the runs hold a window the merge thread would take */
 	uint64_t out_id;
 	uint64_t chunks_done;
 	bool landed;
@@ -479,6 +480,33 @@ static int land_merge(struct ll_store *s, MDB_txn *txn, const struct merge *m, u
 	return dir_put(s, txn, &out);
 }
 
+/*
+ * The oldest FANOUT adjacent runs of the lowest level that has them, small
+ * enough to merge in memory: the index of the first, *total their entries; or
+ * SIZE_MAX.
+ */
+static size_t find_window(const struct run *dir, size_t n, uint64_t *total)
+{
+	unsigned top = 0;
+	for (size_t i = 0; i < n; i++)
+		if (dir[i].level != FROZEN && dir[i].level > top)
+			top = dir[i].level;
+	for (unsigned level = 0; level <= top; level++) {
+		for (size_t i = 0; i + FANOUT <= n; i++) {
+			uint64_t sum = 0;
+			size_t j = 0;
+			while (j < FANOUT && dir[i + j].level == level)
+				sum += dir[i + j++].entries;
+			if (j == FANOUT && sum <= MERGE_MAX_ENTRIES) {
+				if (total)
+					*total = sum;
+				return i;
+			}
+		}
+	}
+	return SIZE_MAX;
+}
+
 int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 			    const uint8_t *txids, uint32_t n, uint64_t first_log)
 {
@@ -508,6 +536,7 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	uint64_t unfrozen = 0;
 	for (size_t i = 0; i < dir_n; i++)
 		unfrozen += t->dir[i].level != FROZEN;
+	e->mergeable = find_window(t->dir, dir_n, NULL) != SIZE_MAX;
 	uint64_t budget = unfrozen > STALL_RUNS ? UINT64_MAX
 			: BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(t, n);
 
@@ -568,7 +597,8 @@ void ll_store_txindex_committed(struct ll_store *s)
 			t->merges++;
 		}
 	}
-	if (t->phase == MERGE_IDLE) {
+	/* a wake-up costs the merge thread a read of the directory: only when it pays */
+	if (t->phase == MERGE_IDLE && (e->mergeable || e->landed)) {
 		t->kick = true;
 		pthread_cond_signal(&t->wake);
 	}
@@ -616,32 +646,47 @@ static int read_run(struct ll_store *s, MDB_cursor *cur, const struct run *r, ui
 	return 0;
 }
 
-/* FANOUT runs, back to back in `in`, into one, by prefix then log index. */
-static void merge_runs(const uint8_t *in, const uint64_t *counts, uint8_t *out)
+/* Two runs into one, by prefix; on equal prefixes the first (older) run's go first. */
+static uint8_t *merge_two(const uint8_t *a, uint64_t na, const uint8_t *b, uint64_t nb,
+			  uint8_t *out)
 {
-	const uint8_t *head[FANOUT], *end[FANOUT];
-	uint64_t key[FANOUT];
-	const uint8_t *p = in;
-	for (int i = 0; i < FANOUT; i++) {
-		head[i] = p;
-		p += counts[i] * ENTRY_BYTES;
-		end[i] = p;
-		key[i] = head[i] < end[i] ? entry_prefix(head[i]) : 0;
-	}
-	for (;;) {
-		/* older runs first on equal prefixes: their log indices are lower */
-		int best = -1;
-		for (int i = 0; i < FANOUT; i++)
-			if (head[i] != end[i] && (best < 0 || key[i] < key[best]))
-				best = i;
-		if (best < 0)
-			return;
-		memcpy(out, head[best], ENTRY_BYTES);
+	const uint8_t *a_end = a + na * ENTRY_BYTES, *b_end = b + nb * ENTRY_BYTES;
+	while (a < a_end && b < b_end) {
+		const uint8_t **from = entry_prefix(b) < entry_prefix(a) ? &b : &a;
+		memcpy(out, *from, ENTRY_BYTES);
+		*from += ENTRY_BYTES;
 		out += ENTRY_BYTES;
-		head[best] += ENTRY_BYTES;
-		if (head[best] < end[best])
-			key[best] = entry_prefix(head[best]);
 	}
+	memcpy(out, a, (size_t)(a_end - a));
+	out += a_end - a;
+	memcpy(out, b, (size_t)(b_end - b));
+	return out + (b_end - b);
+}
+
+/*
+ * FANOUT runs, back to back in `in`, into one in `out`: rounds of pairwise
+ * merges between the two buffers (FANOUT 8: three, ending in out). `in` is
+ * scratch afterwards.
+ */
+static void merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
+{
+	uint64_t count[FANOUT];
+	uint8_t *src = in, *dst = out;
+	memcpy(count, counts, sizeof count);
+	for (unsigned runs = FANOUT; runs > 1; runs /= 2) {
+		const uint8_t *a = src;
+		uint8_t *to = dst;
+		for (unsigned i = 0; i < runs; i += 2) {
+			const uint8_t *b = a + count[i] * ENTRY_BYTES;
+			to = merge_two(a, count[i], b, count[i + 1], to);
+			a = b + count[i + 1] * ENTRY_BYTES;
+			count[i / 2] = count[i] + count[i + 1];
+		}
+		uint8_t *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	_Static_assert(FANOUT == 8, "an odd number of rounds leaves the result in out");
 }
 
 /*
@@ -663,18 +708,7 @@ static int plan_merge(struct ll_store *s, struct merge *m)
 		return rc;
 	if ((rc = dir_read(s, txn, &dir, &room, &n)) < 0)
 		goto out;
-	for (unsigned level = 0; level < FROZEN && pick == SIZE_MAX; level++) {
-		for (size_t i = 0; i + FANOUT <= n; i++) {
-			size_t j = 0;
-			total = 0;
-			while (j < FANOUT && dir[i + j].level == level)
-				total += dir[i + j++].entries;
-			if (j == FANOUT && total <= MERGE_MAX_ENTRIES) {
-				pick = i;
-				break;
-			}
-		}
-	}
+	pick = find_window(dir, n, &total);
 	rc = 0;
 	if (pick == SIZE_MAX)
 		goto out;
