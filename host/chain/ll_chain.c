@@ -1,10 +1,12 @@
-/* The chain over the store: a hashed batch becomes the next block (log append,
- * header, body) in one transaction; reads and proofs come back out of the store,
- * and verify recomputes everything from the bodies alone. */
+/* The chain over the store: a hashed batch is prepared into the next block (log
+ * append, header, body), then committed in one transaction; reads and proofs come
+ * back out of the store, and verify recomputes everything from the bodies alone. */
 #include "ll_chain.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,23 +17,28 @@
 #include "ll_merkle.h"
 #include "ll_time.h"
 
+/* A block's position: its header, hash and the log's frontier after it. */
+struct head {
+	struct ll_block_header h;
+	uint8_t hash[32];
+	struct ll_ledger_log_frontier frontier;
+};
+
 struct ll_chain {
 	ll_store_t *store;
 	uint8_t alg;
 	uint32_t chain_id;
 	uint64_t proposer;
-	struct ll_block_header tip;	/* written only by the committing thread */
-	uint8_t tip_hash[32];
 	struct ll_ledger_log_source log;	/* the store's log database */
-	struct ll_ledger_log_frontier frontier;	/* of the log after the tip */
-	/* the committing thread's scratch, grown to the largest block seen */
-	uint8_t *body;
-	size_t body_room;
-	uint8_t *nodes;
-	size_t nodes_room;
+	/* tip: the newest committed block; prepared: the newest block prepared
+	 * (the tip when none waits). Both under lock: one thread prepares while
+	 * another commits. */
+	pthread_mutex_t lock;
+	struct head tip, prepared;
+	struct ll_chain_prepared own;		/* ll_chain_commit's block */
 };
 
-/* Grows *buf to at least want bytes. */
+/* Grows *buf to at least want bytes: reused, block after block. */
 static int scratch(uint8_t **buf, size_t *room, size_t want)
 {
 	if (want <= *room)
@@ -60,14 +67,12 @@ static int read_header(ll_chain_t *c, uint64_t height, struct ll_block_header *h
 	return rc < 0 ? -EIO : 0;
 }
 
-/* Encodes h and its body and commits them with the log nodes; updates the tip. */
-static int commit_block(ll_chain_t *c, const struct ll_block_header *h, const uint8_t *body,
-			const uint8_t *txids, const uint8_t *nodes, size_t node_count)
+/* Commits a block to the store: header, body, txids and log nodes in one transaction. */
+static int store_block(ll_chain_t *c, const struct ll_block_header *h, const uint8_t *hash,
+		       const uint8_t *body, const uint8_t *txids, const uint8_t *nodes,
+		       size_t node_count)
 {
-	uint8_t header[LL_BLOCK_HEADER_BYTES], hash[32];
-	int rc = ll_block_hash(h, hash);
-	if (rc < 0)
-		return rc;
+	uint8_t header[LL_BLOCK_HEADER_BYTES];
 	ll_block_header_encode(h, header);
 	struct ll_store_block b = {
 		.height = h->height, .hash = hash,
@@ -77,11 +82,7 @@ static int commit_block(ll_chain_t *c, const struct ll_block_header *h, const ui
 		.first_log_index = h->log_size - h->tx_count,
 		.log_nodes = nodes, .log_node_count = node_count,
 	};
-	if ((rc = ll_store_commit(c->store, &b)) < 0)
-		return rc;
-	c->tip = *h;
-	memcpy(c->tip_hash, hash, sizeof hash);
-	return 0;
+	return ll_store_commit(c->store, &b);
 }
 
 static int write_genesis(ll_chain_t *c, uint64_t time_ns)
@@ -95,7 +96,12 @@ static int write_genesis(ll_chain_t *c, uint64_t time_ns)
 	g.proposer = c->proposer;
 	if (ll_block_body_encode(offsets, 0, body, body, sizeof body) < 0)
 		return -EINVAL;
-	return commit_block(c, &g, body, NULL, NULL, 0);
+	struct head *t = &c->tip;
+	t->h = g;
+	if ((rc = ll_block_hash(&g, t->hash)) < 0)
+		return rc;
+	t->frontier = (struct ll_ledger_log_frontier){ .size = 0 };
+	return store_block(c, &g, t->hash, body, NULL, NULL, 0);
 }
 
 int ll_chain_open(const struct ll_chain_cfg *cfg, ll_chain_t **out)
@@ -116,14 +122,15 @@ int ll_chain_open(const struct ll_chain_cfg *cfg, ll_chain_t **out)
 	c->log.read_node = ll_store_log_node;
 	c->log.ctx = c->store;
 
-	rc = ll_store_tip(c->store, &height, c->tip_hash);
+	rc = ll_store_tip(c->store, &height, c->tip.hash);
 	if (rc == -ENOENT)
 		rc = write_genesis(c, cfg->genesis_time_ns);
-	else if (rc == 0)
-		rc = read_header(c, height, &c->tip);
-	if (rc == 0)
-		rc = ll_ledger_log_frontier_load(&c->log, c->tip.log_size, &c->frontier);
+	else if (rc == 0 && (rc = read_header(c, height, &c->tip.h)) == 0)
+		rc = ll_ledger_log_frontier_load(&c->log, c->tip.h.log_size, &c->tip.frontier);
 	if (rc < 0)
+		goto err_close;
+	c->prepared = c->tip;
+	if ((rc = -pthread_mutex_init(&c->lock, NULL)) < 0)
 		goto err_close;
 	*out = c;
 	return 0;
@@ -141,8 +148,8 @@ void ll_chain_close(ll_chain_t *c)
 	if (!c)
 		return;
 	ll_store_close(c->store);
-	free(c->body);
-	free(c->nodes);
+	ll_chain_prepared_free(&c->own);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -150,7 +157,9 @@ int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip)
 {
 	if (!c || !tip)
 		return -EINVAL;
-	*tip = c->tip;
+	pthread_mutex_lock(&c->lock);
+	*tip = c->tip.h;
+	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
@@ -182,47 +191,115 @@ int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b)
 				      b->leaves, b->root);
 }
 
-int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
-		    struct ll_block_header *out)
+void ll_chain_prepared_free(struct ll_chain_prepared *p)
+{
+	if (!p)
+		return;
+	free(p->body);
+	free(p->nodes);
+	memset(p, 0, sizeof *p);
+}
+
+int ll_chain_prepare(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
+		     struct ll_chain_prepared *p)
 {
 	int rc;
 
-	if (!c || !b || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))
+	if (!c || !b || !p || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))
 		return -EINVAL;
 	uint64_t data_bytes = (uint64_t)b->offsets[b->n] - b->offsets[0];
 	size_t body_len = ll_block_body_bytes(b->n, (uint32_t)data_bytes);
 	if (b->offsets[b->n] < b->offsets[0] || body_len > UINT32_MAX)
 		return -EINVAL;
 
-	struct ll_block_header h = {
+	pthread_mutex_lock(&c->lock);
+	const struct head *prev = &c->prepared;
+	struct ll_block_header *h = &p->header;
+	*h = (struct ll_block_header){
 		.version = LL_BLOCK_VERSION,
 		.hash_alg = c->alg,
 		.chain_id = c->chain_id,
-		.height = c->tip.height + 1,
+		.height = prev->h.height + 1,
 		.timestamp_ns = timestamp_ns,
 		.tx_count = b->n,
 		.body_bytes = (uint32_t)body_len,
-		.log_size = c->tip.log_size + b->n,
+		.log_size = prev->h.log_size + b->n,
 		.proposer = c->proposer,
 	};
-	memcpy(h.prev_hash, c->tip_hash, 32);
-	memcpy(h.merkle_root, b->root, 32);
+	memcpy(h->prev_hash, prev->hash, 32);
+	memcpy(h->merkle_root, b->root, 32);
+	p->frontier = prev->frontier;
+	p->leaves = b->leaves;
+	p->node_count = ll_ledger_log_append_nodes(prev->h.log_size, b->n);
+	if ((rc = scratch(&p->nodes, &p->nodes_room, p->node_count * 32 + 1)) < 0 ||
+	    (rc = scratch(&p->body, &p->body_room, body_len)) < 0)
+		goto out;
+	if ((rc = (int)ll_block_body_encode(b->offsets, b->n, b->data, p->body, body_len)) < 0)
+		goto out;
+	/* the log's new nodes: the hashing half of the ledger-wide log */
+	if ((rc = ll_ledger_log_append(c->alg, &p->frontier, b->leaves, b->n, p->nodes,
+				       h->log_root)) < 0 ||
+	    (rc = ll_block_hash(h, p->hash)) < 0)
+		goto out;
+	c->prepared.h = *h;
+	memcpy(c->prepared.hash, p->hash, 32);
+	c->prepared.frontier = p->frontier;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc < 0 ? rc : 0;
+}
 
-	size_t node_count = ll_ledger_log_append_nodes(c->tip.log_size, b->n);
-	if ((rc = scratch(&c->nodes, &c->nodes_room, node_count * 32)) < 0 ||
-	    (rc = scratch(&c->body, &c->body_room, body_len)) < 0)
+int ll_chain_commit_prepared(ll_chain_t *c, const struct ll_chain_prepared *p)
+{
+	if (!c || !p)
+		return -EINVAL;
+	pthread_mutex_lock(&c->lock);
+	bool next = p->header.height == c->tip.h.height + 1 &&
+		    memcmp(p->header.prev_hash, c->tip.hash, 32) == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (!next)
+		return -ESTALE;
+	/* only this thread moves the tip: no lock held over the store */
+	int rc = store_block(c, &p->header, p->hash, p->body, p->leaves, p->nodes,
+			     p->node_count);
+	if (rc < 0)
 		return rc;
-	if ((rc = (int)ll_block_body_encode(b->offsets, b->n, b->data, c->body, body_len)) < 0)
+	pthread_mutex_lock(&c->lock);
+	c->tip.h = p->header;
+	memcpy(c->tip.hash, p->hash, 32);
+	c->tip.frontier = p->frontier;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+void ll_chain_unprepare(ll_chain_t *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->prepared = c->tip;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
+		    struct ll_block_header *out)
+{
+	if (!c)
+		return -EINVAL;
+	pthread_mutex_lock(&c->lock);
+	bool waiting = c->prepared.h.height != c->tip.h.height;
+	pthread_mutex_unlock(&c->lock);
+	if (waiting)
+		return -EBUSY;
+	int rc = ll_chain_prepare(c, b, timestamp_ns, &c->own);
+	if (rc == 0)
+		rc = ll_chain_commit_prepared(c, &c->own);
+	if (rc < 0) {
+		ll_chain_unprepare(c);
 		return rc;
-	/* the frontier moves only once the block is in */
-	struct ll_ledger_log_frontier next = c->frontier;
-	if ((rc = ll_ledger_log_append(c->alg, &next, b->leaves, b->n, c->nodes, h.log_root)) < 0)
-		return rc;
-	if ((rc = commit_block(c, &h, c->body, b->leaves, c->nodes, node_count)) < 0)
-		return rc;
-	c->frontier = next;
+	}
 	if (out)
-		*out = h;
+		*out = c->own.header;
 	return 0;
 }
 
@@ -343,7 +420,9 @@ int ll_chain_log_proof(ll_chain_t *c, const uint8_t txid[32], uint64_t height,
 	int rc = ll_store_tx(c->store, txid, &loc);
 	if (rc < 0)
 		return rc;
-	if (height < loc.height || height > c->tip.height)
+	struct ll_block_header tip;
+	ll_chain_tip(c, &tip);
+	if (height < loc.height || height > tip.height)
 		return -EINVAL;
 	if ((rc = read_header(c, height, &h)) < 0)
 		return rc;
@@ -354,7 +433,8 @@ int ll_chain_consistency(ll_chain_t *c, uint64_t from, uint64_t to, uint8_t *pro
 			 size_t *nodes)
 {
 	struct ll_block_header hf, ht;
-	if (!c || !proof || !nodes || from > to || to > c->tip.height)
+	struct ll_block_header tip;
+	if (!c || !proof || !nodes || from > to || ll_chain_tip(c, &tip) < 0 || to > tip.height)
 		return -EINVAL;
 	int rc = read_header(c, from, &hf);
 	if (rc < 0 || (rc = read_header(c, to, &ht)) < 0)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ll_block.h"
+#include "ll_ledger_log.h"
 #include "ll_store.h"
 
 typedef struct ll_chain ll_chain_t;
@@ -52,11 +53,53 @@ uint8_t ll_chain_hash_alg(const ll_chain_t *c);
 int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b);
 
 /*
- * ll_chain_commit - the next block from a hashed batch: ledger-wide log
- * append, header linked to the tip, body, all in one store transaction, durable
- * on return in sync=full mode. out (optional) gets the new header. Returns 0;
- * -ENOSPC (disk full: nothing committed, the tip unchanged, call again later);
- * -EINVAL (a txid already committed); -EIO. One writer thread.
+ * A block made ready to commit: its header linked to the block before it, its
+ * body encoded, and the ledger-wide log nodes it adds (the hashing half of the
+ * log). The buffers are the caller's to reuse from block to block; free them
+ * with ll_chain_prepared_free.
+ */
+struct ll_chain_prepared {
+	struct ll_block_header header;
+	uint8_t hash[32];
+	const uint8_t *leaves;		/* the batch's: keep them until committed */
+	uint8_t *body;
+	size_t body_room;
+	uint8_t *nodes;			/* node_count packed log nodes */
+	size_t nodes_room, node_count;
+	struct ll_ledger_log_frontier frontier;	/* the log's, after this block */
+};
+
+/*
+ * ll_chain_prepare - the next block from a hashed batch, built on the newest
+ * prepared block (the tip when none waits), into p; nothing is committed.
+ * Blocks are prepared on one thread (the solo loop's hash thread) while
+ * another commits earlier ones. Returns 0, -EINVAL, -ENOMEM.
+ */
+int ll_chain_prepare(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
+		     struct ll_chain_prepared *p);
+
+/*
+ * ll_chain_commit_prepared - commits p, which must follow the tip: header,
+ * body, txindex and log nodes in one store transaction, durable on return in
+ * sync=full mode. Returns 0; -ESTALE when p does not follow the tip (prepared
+ * on a block that never committed); -ENOSPC (disk full: nothing committed, the
+ * tip unchanged, call again later); -EIO. One committing thread.
+ */
+int ll_chain_commit_prepared(ll_chain_t *c, const struct ll_chain_prepared *p);
+
+/*
+ * ll_chain_unprepare - forgets every prepared block that is not committed: the
+ * next ll_chain_prepare builds on the tip again (after a block was dropped).
+ */
+void ll_chain_unprepare(ll_chain_t *c);
+
+/* ll_chain_prepared_free - frees p's buffers. */
+void ll_chain_prepared_free(struct ll_chain_prepared *p);
+
+/*
+ * ll_chain_commit - ll_chain_prepare and ll_chain_commit_prepared in one call,
+ * for a caller with no prepared blocks waiting (-EBUSY otherwise). out
+ * (optional) gets the new header. Returns as those do.
  */
 int ll_chain_commit(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t timestamp_ns,
 		    struct ll_block_header *out);

@@ -1,6 +1,7 @@
 /* The solo loop: a ring of preallocated block slots. The submitter fills one,
- * the hash thread cuts (on age) and hashes, the commit thread commits in ring
- * order and fires the durable callbacks; a full ring is backpressure. */
+ * the hash thread cuts (on age), hashes and prepares (header, body, log nodes),
+ * the commit thread commits in ring order and fires the durable callbacks; a
+ * full ring is backpressure. */
 #include "ll_solo.h"
 
 #include <errno.h>
@@ -32,9 +33,10 @@ struct slot {
 	uint32_t *offsets;		/* max_records + 1 */
 	uint8_t *data;			/* max_bytes */
 	struct ll_chain_batch batch;
-	struct ll_block_header header;	/* once committed */
+	struct ll_chain_prepared prep;	/* the block, once hashed */
+	bool prepared;			/* prep follows the slot before it (prep_mu) */
 	bool dropped;			/* the commit failed: nothing to report */
-	int hash_rc;			/* hashing failed (-ENOMEM): never committed */
+	int hash_rc;			/* hashing or preparing failed: never committed */
 };
 
 struct ll_solo {
@@ -43,6 +45,7 @@ struct ll_solo {
 	uint8_t alg;
 	pthread_mutex_t mu;
 	pthread_cond_t changed;		/* any slot changed state, or stop began */
+	pthread_mutex_t prep_mu;	/* blocks are prepared one at a time, in order */
 	struct slot slots[MAX_IN_FLIGHT];
 	unsigned fill;			/* the slot submit writes into */
 	unsigned commit;		/* the next slot to commit */
@@ -123,6 +126,36 @@ static int find_state(const ll_solo_t *s, enum slot_state state)
 	return -1;
 }
 
+/* Builds the slot's block on the newest prepared one. */
+static int prepare_slot(ll_solo_t *s, struct slot *sl)
+{
+	pthread_mutex_lock(&s->prep_mu);
+	int rc = ll_chain_prepare(s->chain, &sl->batch, ll_time_wall_ns(), &sl->prep);
+	sl->prepared = rc == 0;
+	pthread_mutex_unlock(&s->prep_mu);
+	return rc;
+}
+
+/*
+ * After the block in `dropped` failed to commit, the blocks prepared on it are
+ * stale: builds them again, in ring order, on the tip.
+ */
+static void prepare_again_after(ll_solo_t *s, unsigned dropped)
+{
+	pthread_mutex_lock(&s->prep_mu);
+	ll_chain_unprepare(s->chain);
+	for (unsigned k = 1, i = next(s, dropped); k < s->cfg.blocks_in_flight;
+	     k++, i = next(s, i)) {
+		struct slot *sl = &s->slots[i];
+		if (!sl->prepared)
+			continue;
+		/* one that fails now is dropped when its turn comes (-ESTALE) */
+		sl->prepared = ll_chain_prepare(s->chain, &sl->batch, ll_time_wall_ns(),
+						&sl->prep) == 0;
+	}
+	pthread_mutex_unlock(&s->prep_mu);
+}
+
 static void *hash_main(void *arg)
 {
 	ll_solo_t *s = arg;
@@ -135,6 +168,8 @@ static void *hash_main(void *arg)
 			/* the slot is ours while CUT: nobody else writes it */
 			sl->batch.n = sl->n;
 			int rc = ll_chain_hash_batch(s->alg, &sl->batch);
+			if (rc == 0)
+				rc = prepare_slot(s, sl);
 			pthread_mutex_lock(&s->mu);
 			sl->hash_rc = rc;	/* the commit thread drops the block */
 			if (rc < 0)
@@ -174,7 +209,7 @@ static void report_durable(ll_solo_t *s)
 		struct slot *sl = &s->slots[s->durable];
 		if (!sl->dropped && s->cfg.durable) {
 			pthread_mutex_unlock(&s->mu);
-			s->cfg.durable(s->cfg.arg, &sl->header, sl->batch.leaves, sl->n);
+			s->cfg.durable(s->cfg.arg, &sl->prep.header, sl->batch.leaves, sl->n);
 			pthread_mutex_lock(&s->mu);
 		}
 		if (!sl->dropped) {
@@ -192,7 +227,7 @@ static void report_durable(ll_solo_t *s)
 static int commit_slot(ll_solo_t *s, struct slot *sl)
 {
 	for (;;) {
-		int rc = ll_chain_commit(s->chain, &sl->batch, ll_time_wall_ns(), &sl->header);
+		int rc = ll_chain_commit_prepared(s->chain, &sl->prep);
 		if (rc != -ENOSPC) {
 			pthread_mutex_lock(&s->mu);
 			s->stats.stalled = false;
@@ -224,7 +259,13 @@ static void *commit_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&s->mu);
-		int rc = sl->hash_rc < 0 ? sl->hash_rc : commit_slot(s, sl);
+		pthread_mutex_lock(&s->prep_mu);
+		bool ready = sl->prepared;
+		sl->prepared = false;
+		pthread_mutex_unlock(&s->prep_mu);
+		int rc = sl->hash_rc < 0 ? sl->hash_rc : !ready ? -ESTALE : commit_slot(s, sl);
+		if (rc < 0 && ready)
+			prepare_again_after(s, s->commit);
 		pthread_mutex_lock(&s->mu);
 		s->commit = next(s, s->commit);
 		s->unreported++;
@@ -269,6 +310,7 @@ static void free_slots(ll_solo_t *s)
 		free(s->slots[i].offsets);
 		free(s->slots[i].data);
 		free(s->slots[i].batch.leaves);
+		ll_chain_prepared_free(&s->slots[i].prep);
 	}
 }
 
@@ -301,6 +343,7 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
 		sl->batch.data = sl->data;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->prep_mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->changed, &attr);
@@ -322,6 +365,7 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
 
 err_sync:
 	pthread_cond_destroy(&s->changed);
+	pthread_mutex_destroy(&s->prep_mu);
 	pthread_mutex_destroy(&s->mu);
 err_free:
 	free_slots(s);
@@ -349,6 +393,7 @@ int ll_solo_stop(ll_solo_t *s)
 	pthread_join(s->commit_thread, NULL);
 	int rc = s->last_error;
 	pthread_cond_destroy(&s->changed);
+	pthread_mutex_destroy(&s->prep_mu);
 	pthread_mutex_destroy(&s->mu);
 	free_slots(s);
 	free(s);
