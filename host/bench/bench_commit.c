@@ -20,6 +20,7 @@
 #include "ll_chain.h"
 #include "ll_err.h"
 #include "ll_hash.h"
+#include "ll_merkle.h"
 #include "ll_time.h"
 
 #define RECORD_BYTES 128
@@ -32,6 +33,7 @@ struct records {
 	uint32_t *offsets;
 	uint8_t *data;
 	uint8_t *leaves;
+	uint8_t *scratch;
 	int rc;			/* first error of a run; fn(arg) has no return value */
 };
 
@@ -55,7 +57,8 @@ static int records_make(struct records *r, uint32_t n)
 	r->offsets = malloc((n + 1) * sizeof *r->offsets);
 	r->data = malloc((size_t)n * RECORD_BYTES);
 	r->leaves = malloc((size_t)n * 32);
-	if (!r->offsets || !r->data || !r->leaves)
+	r->scratch = malloc(LL_MERKLE_ROOT_SCRATCH_BYTES(n));
+	if (!r->offsets || !r->data || !r->leaves || !r->scratch)
 		return -ENOMEM;
 	for (uint32_t i = 0; i <= n; i++)
 		r->offsets[i] = i * RECORD_BYTES;
@@ -69,6 +72,7 @@ static void records_free(struct records *r)
 	free(r->offsets);
 	free(r->data);
 	free(r->leaves);
+	free(r->scratch);
 }
 
 /* Stamps the next n record numbers into the records; both sides pay this. */
@@ -86,6 +90,7 @@ static uint64_t run_chain(void *arg)
 	records_next_block(&c->r);
 	struct ll_chain_batch b = {
 		.offsets = c->r.offsets, .n = c->r.n, .data = c->r.data, .leaves = c->r.leaves,
+		.scratch = c->r.scratch,
 	};
 	uint64_t start = ll_time_mono_ns();
 	if ((c->r.rc = ll_chain_hash_batch(ll_chain_hash_alg(c->chain), &b)) < 0 ||

@@ -187,6 +187,9 @@ int ll_chain_hash_batch(uint8_t hash_alg, struct ll_chain_batch *b)
 {
 	if (!b || !b->offsets || (b->n > 0 && (!b->data || !b->leaves)))
 		return -EINVAL;
+	if (b->scratch)
+		return ll_merkle_root_records_into((enum ll_hash_alg)hash_alg, b->offsets, b->n,
+						   b->data, b->leaves, b->scratch, b->root);
 	return ll_merkle_root_records((enum ll_hash_alg)hash_alg, b->offsets, b->n, b->data,
 				      b->leaves, b->root);
 }

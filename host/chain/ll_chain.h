@@ -28,6 +28,8 @@ struct ll_chain_batch {
 	uint32_t n;
 	const uint8_t *data;
 	uint8_t *leaves;
+	uint8_t *scratch;		/* optional: LL_MERKLE_ROOT_SCRATCH_BYTES(n)
+					 * for the tree, so hashing allocates nothing */
 	uint8_t root[32];
 };
 

@@ -15,6 +15,7 @@
 #include "ll_chain.h"
 #include "ll_err.h"
 #include "ll_log.h"
+#include "ll_merkle.h"
 #include "ll_time.h"
 
 #define MAX_IN_FLIGHT 8
@@ -310,6 +311,7 @@ static void free_slots(ll_solo_t *s)
 		free(s->slots[i].offsets);
 		free(s->slots[i].data);
 		free(s->slots[i].batch.leaves);
+		free(s->slots[i].batch.scratch);
 		ll_chain_prepared_free(&s->slots[i].prep);
 	}
 }
@@ -337,7 +339,8 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
 		sl->offsets = calloc((size_t)cfg->max_records + 1, sizeof *sl->offsets);
 		sl->data = malloc(cfg->max_bytes);
 		sl->batch.leaves = malloc((size_t)cfg->max_records * 32);
-		if (!sl->offsets || !sl->data || !sl->batch.leaves)
+		sl->batch.scratch = malloc(LL_MERKLE_ROOT_SCRATCH_BYTES(cfg->max_records));
+		if (!sl->offsets || !sl->data || !sl->batch.leaves || !sl->batch.scratch)
 			goto err_free;
 		sl->batch.offsets = sl->offsets;
 		sl->batch.data = sl->data;

@@ -183,10 +183,10 @@ static void subproof(const struct tree *t, uint64_t m, uint64_t start, uint64_t 
 	}
 }
 
-int ll_merkle_root(enum ll_hash_alg alg, uint64_t n, const uint8_t *leaves,
-		   uint8_t root[LL_HASH_DIGEST_BYTES])
+int ll_merkle_root_into(enum ll_hash_alg alg, uint64_t n, const uint8_t *leaves,
+			uint8_t *scratch, uint8_t root[LL_HASH_DIGEST_BYTES])
 {
-	if (!alg_valid(alg) || !root || (n && !leaves))
+	if (!alg_valid(alg) || !root || (n && !leaves) || (n > 1 && !scratch))
 		return -EINVAL;
 	if (n == 0)
 		return ll_hash(alg, "", 0, root);
@@ -194,33 +194,48 @@ int ll_merkle_root(enum ll_hash_alg alg, uint64_t n, const uint8_t *leaves,
 		memcpy(root, leaves, DIGEST);
 		return 0;
 	}
-	if (n > SIZE_MAX / DIGEST)
-		return -ENOMEM;
 
-	/* Only the level below is needed: two buffers, levels alternating. */
+	/* Only the level below is needed: two halves of scratch, levels alternating. */
 	uint64_t width = n / 2 + (n & 1);
-	uint8_t *a = malloc((size_t)width * DIGEST);
-	uint8_t *b = malloc((size_t)(width / 2 + 1) * DIGEST);
-	int rc = -ENOMEM;
-	if (!a || !b)
-		goto out;
-	if ((rc = hash_level(alg, leaves, n, a)) < 0)
-		goto out;
-	while (width > 1) {
+	uint8_t *a = scratch, *b = scratch + (size_t)(width + 1) * DIGEST;
+	int rc = hash_level(alg, leaves, n, a);
+	while (rc == 0 && width > 1) {
 		uint8_t *swap;
 		if ((rc = hash_level(alg, a, width, b)) < 0)
-			goto out;
+			break;
 		width = width / 2 + (width & 1);
 		swap = a;
 		a = b;
 		b = swap;
 	}
-	memcpy(root, a, DIGEST);
-	rc = 0;
-out:
-	free(a);
-	free(b);
+	if (rc == 0)
+		memcpy(root, a, DIGEST);
 	return rc;
+}
+
+int ll_merkle_root(enum ll_hash_alg alg, uint64_t n, const uint8_t *leaves,
+		   uint8_t root[LL_HASH_DIGEST_BYTES])
+{
+	if (n > SIZE_MAX / DIGEST - 4)
+		return -ENOMEM;
+	uint8_t *scratch = n > 1 ? malloc(LL_MERKLE_ROOT_SCRATCH_BYTES(n)) : NULL;
+	if (n > 1 && !scratch)
+		return -ENOMEM;
+	int rc = ll_merkle_root_into(alg, n, leaves, scratch, root);
+	free(scratch);
+	return rc;
+}
+
+int ll_merkle_root_records_into(enum ll_hash_alg alg, const uint32_t *offsets, uint32_t n,
+				const uint8_t *data, uint8_t *leaves, uint8_t *scratch,
+				uint8_t root[LL_HASH_DIGEST_BYTES])
+{
+	if (!alg_valid(alg) || !root || (n && (!offsets || !data || !leaves)))
+		return -EINVAL;
+	if (n == 0)
+		return ll_hash(alg, "", 0, root);
+	int rc = ll_hash_leaves(alg, LL_HASH_IMPL_AUTO, offsets, n, data, leaves);
+	return rc < 0 ? rc : ll_merkle_root_into(alg, n, leaves, scratch, root);
 }
 
 int ll_merkle_root_records(enum ll_hash_alg alg, const uint32_t *offsets, uint32_t n,

@@ -22,6 +22,22 @@ int ll_merkle_root(enum ll_hash_alg alg, uint64_t n, const uint8_t *leaves,
 		   uint8_t root[LL_HASH_DIGEST_BYTES]);
 
 /*
+ * ll_merkle_root_into - ll_merkle_root in the caller's scratch (room for
+ * LL_MERKLE_ROOT_SCRATCH_BYTES(n)): allocates nothing, for the data path.
+ */
+#define LL_MERKLE_ROOT_SCRATCH_BYTES(n) (((size_t)(n) + 4) * LL_HASH_DIGEST_BYTES)
+int ll_merkle_root_into(enum ll_hash_alg alg, uint64_t n, const uint8_t *leaves,
+			uint8_t *scratch, uint8_t root[LL_HASH_DIGEST_BYTES]);
+
+/*
+ * ll_merkle_root_records_into - leaves (room for n) and root of n records, in
+ * the caller's buffers (scratch as for ll_merkle_root_into): allocates nothing.
+ */
+int ll_merkle_root_records_into(enum ll_hash_alg alg, const uint32_t *offsets, uint32_t n,
+				const uint8_t *data, uint8_t *leaves, uint8_t *scratch,
+				uint8_t root[LL_HASH_DIGEST_BYTES]);
+
+/*
  * ll_merkle_root_records - the batch leaf API and the tree head in one call:
  * records as offsets[n + 1] + data (the device ABI's shape). leaves_out, when
  * non-NULL, receives the n leaf hashes (the transaction ids). Returns as

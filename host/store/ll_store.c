@@ -18,6 +18,7 @@
 #include "ll_hash.h"
 #include "ll_log.h"
 #include "ll_store.h"
+#include "ll_time.h"
 
 #include "ll_bytes.h"
 #include "ll_store_internal.h"
@@ -113,8 +114,12 @@ static int grow_map(struct ll_store *s, const char *what)
 	int rc;
 
 	if (old >= s->max_map_bytes) {
-		LL_ERROR("store", "%s: %s: map full at its cap of %" PRIu64 " bytes", s->path,
-			 what, s->max_map_bytes);
+		uint64_t more;
+		/* the caller retries while the disk stays full: one line, then counts */
+		if (ll_log_ratelimit_allow(&s->full_log, ll_time_mono_ns(), &more))
+			LL_ERROR("store", "%s: %s: map full at its cap of %" PRIu64 " bytes (%"
+				 PRIu64 " more since the last message)", s->path, what,
+				 s->max_map_bytes, more);
 		return -ENOSPC;
 	}
 	want = old > s->max_map_bytes / 2 ? s->max_map_bytes : old * 2;
@@ -184,9 +189,13 @@ static int write_txn(struct ll_store *s, int (*body)(struct ll_store *, MDB_txn 
 				return 0;
 			if (rc != MDB_MAP_FULL) {
 				int err = commit_errno(s, rc, need);
-				LL_ERROR("store", "%s: %s: commit: %s%s", s->path, what,
-					 mdb_strerror(rc), err == -ENOSPC && rc == EIO ?
-					 " (filesystem full)" : "");
+				uint64_t more = 0;
+				if (err != -ENOSPC ||
+				    ll_log_ratelimit_allow(&s->full_log, ll_time_mono_ns(), &more))
+					LL_ERROR("store", "%s: %s: commit: %s%s (%" PRIu64 " more since "
+						 "the last message)", s->path, what, mdb_strerror(rc),
+						 err == -ENOSPC && rc == EIO ? " (filesystem full)" : "",
+						 more);
 				return err;
 			}
 		}
@@ -388,6 +397,7 @@ int ll_store_open(const struct ll_store_cfg *cfg, ll_store_t **out)
 	if (!(s = calloc(1, sizeof *s)))
 		goto err;
 	s->lock_fd = -1;
+	s->full_log = (struct ll_log_ratelimit)LL_LOG_RATELIMIT_INIT(10000000000ULL, 1);
 	s->chain_id = cfg->chain_id;
 	s->hash_alg = cfg->hash_alg;
 	s->max_map_bytes = cfg->max_map_bytes ? cfg->max_map_bytes : DEFAULT_MAX_MAP_BYTES;

@@ -8,6 +8,8 @@
 
 #include <lmdb.h>
 
+#include "ll_log.h"
+
 /* Results beside 0 and -errno: the map is full (grow, run the txn again); a key exists. */
 #define LL_STORE_RETRY_MAP_FULL	1
 #define LL_STORE_KEY_EXISTS	2
@@ -36,6 +38,7 @@ struct ll_store {
 	pthread_rwlock_t map_lock;
 	pthread_mutex_t write_lock;
 	struct ll_store_txindex *txindex;
+	struct ll_log_ratelimit full_log;	/* "disk full", once per 10 s while it lasts */
 };
 
 /* ll_store.c: LMDB codes to -errno, meta keys, puts, read transactions. */

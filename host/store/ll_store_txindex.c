@@ -33,13 +33,13 @@
 #define DIR_VALUE_BYTES	17
 #define GARBAGE_KEY	"txgarb"	/* + u64 BE run id -> nothing */
 #define GARBAGE_KEY_BYTES 14
-#define FANOUT		8
+#define FANOUT		16
 #define FROZEN		255		/* level of a run too large to merge again */
 /* Largest merge in entries: the merge thread holds its inputs and output in memory. */
 #define MERGE_MAX_ENTRIES	(UINT64_C(1) << 22)
 /* Unfrozen runs beyond which a commit waits for the merge thread and writes all
  * the merge output it has: bounds the runs a lookup searches. */
-#define STALL_RUNS	(16 * FANOUT)
+#define STALL_RUNS	(8 * FANOUT)
 /* Chunks of merge output written, or of replaced runs deleted, per block. */
 #define BUDGET_BASE_CHUNKS	32
 #define BUDGET_PER_CHUNK	4
@@ -664,11 +664,11 @@ static uint8_t *merge_two(const uint8_t *a, uint64_t na, const uint8_t *b, uint6
 }
 
 /*
- * FANOUT runs, back to back in `in`, into one in `out`: rounds of pairwise
- * merges between the two buffers (FANOUT 8: three, ending in out). `in` is
- * scratch afterwards.
+ * FANOUT runs, back to back in `in`, into one: rounds of pairwise merges
+ * between `in` and `out`. Returns the buffer the result ended in; the other is
+ * scratch.
  */
-static void merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
+static uint8_t *merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
 {
 	uint64_t count[FANOUT];
 	uint8_t *src = in, *dst = out;
@@ -686,7 +686,8 @@ static void merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
 		src = dst;
 		dst = swap;
 	}
-	_Static_assert(FANOUT == 8, "an odd number of rounds leaves the result in out");
+	_Static_assert((FANOUT & (FANOUT - 1)) == 0, "pairwise rounds need a power of two");
+	return src;
 }
 
 /*
@@ -736,7 +737,12 @@ static int plan_merge(struct ll_store *s, struct merge *m)
 	m->chunks_done = 0;
 	ll_store_end_read(s, txn);
 	txn = NULL;
-	merge_runs(in, counts, m->entries);	/* outside the read: the map may grow meanwhile */
+	/* outside the read: the map may grow meanwhile */
+	if (merge_runs(in, counts, m->entries) == in) {
+		uint8_t *swap = in;
+		in = m->entries;
+		m->entries = swap;
+	}
 	rc = 1;
 out:
 	if (cur)

@@ -209,6 +209,53 @@ static void test_commit_repeated_record_found_where_first(void **state)
 	ll_chain_close(c);
 }
 
+/* Blocks prepared ahead commit only in order; what never commits is prepared again. */
+static void test_prepared_blocks_commit_in_order_or_stale(void **state)
+{
+	struct fixture *f = *state;
+	ll_chain_t *c = NULL;
+	uint32_t offsets[] = { 0, 5 };
+	uint8_t data[3][5] = { "aaaaa", "bbbbb", "ccccc" }, leaves[3][32];
+	struct ll_chain_batch b[3];
+	struct ll_chain_prepared p[3] = { 0 };
+	struct ll_block_header tip;
+	uint64_t bad;
+
+	assert_int_equal(ll_chain_open(&f->cfg, &c), 0);
+	for (int i = 0; i < 3; i++) {
+		b[i] = (struct ll_chain_batch){ .offsets = offsets, .n = 1, .data = data[i],
+						.leaves = leaves[i] };
+		assert_int_equal(ll_chain_hash_batch(f->cfg.store.hash_alg, &b[i]), 0);
+	}
+	/* A and B prepared ahead; B cannot go before A */
+	assert_int_equal(ll_chain_prepare(c, &b[0], 10, &p[0]), 0);
+	assert_int_equal(ll_chain_prepare(c, &b[1], 11, &p[1]), 0);
+	assert_int_equal(p[1].header.height, 2);
+	assert_memory_equal(p[1].header.prev_hash, p[0].hash, 32);
+	assert_int_equal(ll_chain_commit_prepared(c, &p[1]), -ESTALE);
+	assert_int_equal(ll_chain_commit(c, &b[2], 12, NULL), -EBUSY);
+	assert_int_equal(ll_chain_commit_prepared(c, &p[0]), 0);
+	/* A is in; say B is dropped: C, prepared on B, is stale until prepared again */
+	assert_int_equal(ll_chain_prepare(c, &b[2], 12, &p[2]), 0);
+	assert_int_equal(p[2].header.height, 3);
+	ll_chain_unprepare(c);
+	assert_int_equal(ll_chain_commit_prepared(c, &p[2]), -ESTALE);
+	assert_int_equal(ll_chain_prepare(c, &b[2], 13, &p[2]), 0);
+	assert_int_equal(p[2].header.height, 2);
+	assert_int_equal(ll_chain_commit_prepared(c, &p[2]), 0);
+	assert_int_equal(ll_chain_tip(c, &tip), 0);
+	assert_int_equal(tip.height, 2);
+	assert_int_equal(tip.log_size, 2);
+	assert_int_equal(ll_chain_verify(c, &bad), 0);
+	/* nothing waits now: the one-call commit works again */
+	assert_int_equal(ll_chain_commit(c, &b[1], 14, &tip), 0);
+	assert_int_equal(tip.height, 3);
+	assert_int_equal(ll_chain_verify(c, &bad), 0);
+	for (int i = 0; i < 3; i++)
+		ll_chain_prepared_free(&p[i]);
+	ll_chain_close(c);
+}
+
 /* Opens the ledger's LMDB environment directly, as an attacker or a bad disk would. */
 static void raw_edit(const char *dir, const char *db_name, uint64_t height,
 		     void (*edit)(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val))
@@ -406,6 +453,7 @@ int main(void)
 		CHAIN_TEST(test_reads_and_proofs_sha256),
 		CHAIN_TEST(test_reads_and_proofs_sm3),
 		CHAIN_TEST(test_commit_repeated_record_found_where_first),
+		CHAIN_TEST(test_prepared_blocks_commit_in_order_or_stale),
 		CHAIN_TEST(test_verify_finds_flipped_body_byte),
 		CHAIN_TEST(test_verify_finds_broken_link),
 		CHAIN_TEST(test_verify_finds_missing_txindex_entry),

@@ -851,9 +851,31 @@ static void test_merkle_verify_huge_sizes_accept_one_length(void **state)
 	free(proof);
 }
 
+/* The data path's variant: exactly LL_MERKLE_ROOT_SCRATCH_BYTES of scratch, same roots. */
+static void test_root_into_matches_root_in_exact_scratch(void **state)
+{
+	(void)state;
+	uint64_t seed = 77;
+	static uint8_t leaves[300 * 32];
+	test_fill_random(&seed, leaves, sizeof leaves);
+	for (uint64_t n = 0; n <= 300; n++) {
+		uint8_t want[32], got[32];
+		/* the heap's redzones (ASan build) catch a write past the room */
+		uint8_t *scratch = malloc(LL_MERKLE_ROOT_SCRATCH_BYTES(n));
+		assert_non_null(scratch);
+		assert_int_equal(ll_merkle_root(LL_HASH_SM3, n, leaves, want), 0);
+		assert_int_equal(ll_merkle_root_into(LL_HASH_SM3, n, leaves, scratch, got), 0);
+		assert_memory_equal(got, want, 32);
+		free(scratch);
+	}
+	uint8_t root[32];
+	assert_int_equal(ll_merkle_root_into(LL_HASH_SHA256, 2, leaves, NULL, root), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_root_into_matches_root_in_exact_scratch),
 		cmocka_unit_test(test_merkle_rfc6962_reference_tree),
 		cmocka_unit_test(test_merkle_verify_transparency_dev_probes),
 		cmocka_unit_test(test_merkle_root_records_matches_openssl_leaves),
