@@ -394,7 +394,7 @@ struct garbage_walk {
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	uint64_t *budget;
-	uint64_t done[16];		/* runs emptied, to drop from the list after the walk */
+	uint64_t done[4 * FANOUT];	/* runs emptied, to drop from the list after the walk */
 	size_t done_count;
 	int rc;
 };

@@ -768,9 +768,9 @@ static void test_txindex_runs_merge_and_lookups_stay_exact(void **state)
 	assert_true(st.contiguous);
 	assert_int_equal(st.entries, log);
 	assert_int_equal(st.log_size, log);
-	/* 266 blocks with transactions: without merging, 266 runs */
+	/* 266 blocks with transactions made 266 runs; each merge landed folded 16 into 1 */
 	assert_true(st.merges > 0);
-	assert_true(st.runs < 100);
+	assert_int_equal(st.runs, 266 - 15 * st.merges);
 
 	ll_store_close(s);
 	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
@@ -862,16 +862,17 @@ static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
 	mdb_env_close(env);
 	assert_int_equal(raw_run_chunks(f->path, orphan), 3);
 
-	/* the orphan is queued at open and gone after the next block */
+	/* the orphan is queued at open and gone a few blocks later (each block deletes
+	 * a bounded number of chunks, a merge's replaced runs may come first) */
 	struct ll_store_index_stats st;
 	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
 	assert_int_equal(ll_store_index_stats(s, &st), 0);
 	assert_true(st.garbage_runs >= 1);
-	commit_range(s, 20, 21, 41);
+	commit_range(s, 20, 24, 41);
 	ll_store_close(s);
 	assert_int_equal(raw_run_chunks(f->path, orphan), 0);
 	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
-	assert_range_reads_back(s, 0, 21, 41);
+	assert_range_reads_back(s, 0, 24, 41);
 	uint8_t txid[32];
 	memset(txid, 0x42, 32);
 	assert_int_equal(ll_store_tx(s, txid, &(struct ll_store_tx_location){ 0 }), -ENOENT);
