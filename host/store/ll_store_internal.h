@@ -82,6 +82,12 @@ int ll_store_log_put(struct ll_store *s, MDB_txn *txn, uint64_t height, uint64_t
 /* The block holding log index i: its height and first log index; -ENOENT past the end. */
 int ll_store_log_block(struct ll_store *s, MDB_txn *txn, uint64_t i, uint64_t *height,
 		       uint64_t *first_log);
+/* The n leaves of the block whose log entry starts at first_log, into out. */
+int ll_store_log_leaves(struct ll_store *s, MDB_txn *txn, uint64_t first_log, uint32_t n,
+			uint8_t *out);
+/* The first of that block's leaves equal to txid: 0 and *index, or -ENOENT. */
+int ll_store_log_find_leaf(struct ll_store *s, MDB_txn *txn, uint64_t first_log, uint32_t n,
+			   const uint8_t *txid, uint32_t *index);
 /* ll_store_log_node inside txn. */
 int ll_store_log_read_node(struct ll_store *s, MDB_txn *txn, unsigned level, uint64_t index,
 			   uint8_t out[32]);

@@ -196,3 +196,80 @@ int ll_store_log_node(void *store, unsigned level, uint64_t index, uint8_t out[3
 	ll_store_end_read(s, txn);
 	return rc;
 }
+
+/*
+ * Walks the leaves of the block whose log entry starts at first_log (n of
+ * them): calls fn(ctx, i, leaf) for each until it returns non-zero (that is
+ * returned), or 0 after the last; -EIO when pieces are missing.
+ */
+static int walk_leaves(struct ll_store *s, MDB_txn *txn, uint64_t first_log, uint32_t n,
+		       int (*fn)(void *ctx, uint32_t i, const uint8_t *leaf), void *ctx)
+{
+	uint8_t key[LL_STORE_PIECE_KEY_BYTES];
+	MDB_cursor *cur;
+	size_t per = nodes_per_piece(s);
+	uint32_t i = 0;
+	int rc = mdb_cursor_open(txn, s->dbi[LL_STORE_DB_LOG], &cur);
+	if (rc)
+		return ll_store_mdb_errno(rc);
+	for (uint32_t piece = 1; i < n; piece++) {
+		ll_store_piece_key(key, first_log, piece);
+		MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+		uint32_t want = n - i < per ? n - i : (uint32_t)per;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) || v.mv_size < (size_t)want * 32) {
+			LL_ERROR("store", "%s: leaves of the block at log index %" PRIu64 " missing: "
+				 "ledger damaged", s->path, first_log);
+			rc = -EIO;
+			break;
+		}
+		for (uint32_t j = 0; j < want && rc == 0; j++, i++)
+			rc = fn(ctx, i, (const uint8_t *)v.mv_data + (size_t)j * 32);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+struct leaf_copy {
+	uint8_t *out;
+};
+
+static int copy_leaf(void *ctx, uint32_t i, const uint8_t *leaf)
+{
+	memcpy(((struct leaf_copy *)ctx)->out + (size_t)i * 32, leaf, 32);
+	return 0;
+}
+
+int ll_store_log_leaves(struct ll_store *s, MDB_txn *txn, uint64_t first_log, uint32_t n,
+			uint8_t *out)
+{
+	struct leaf_copy c = { .out = out };
+	return walk_leaves(s, txn, first_log, n, copy_leaf, &c);
+}
+
+struct leaf_find {
+	const uint8_t *txid;
+	uint32_t index;
+};
+
+static int match_leaf(void *ctx, uint32_t i, const uint8_t *leaf)
+{
+	struct leaf_find *f = ctx;
+	if (memcmp(leaf, f->txid, 32))
+		return 0;
+	f->index = i;
+	return 1;
+}
+
+int ll_store_log_find_leaf(struct ll_store *s, MDB_txn *txn, uint64_t first_log, uint32_t n,
+			   const uint8_t *txid, uint32_t *index)
+{
+	struct leaf_find f = { .txid = txid };
+	int rc = walk_leaves(s, txn, first_log, n, match_leaf, &f);
+	if (rc == 1) {
+		*index = f.index;
+		return 0;
+	}
+	return rc < 0 ? rc : -ENOENT;
+}

@@ -1,12 +1,14 @@
 /* The txindex (txid -> log index) as sorted runs, so a block's index entries go in
  * with its transaction as one sequential append, not one random B+tree insert each.
  *
- * Every block with transactions adds a run: (txid prefix, log index) entries in
+ * Every block with transactions adds a level-0 run: its txids, which the log
+ * already holds as its leaves, so the block writes only the run's directory key
+ * and a lookup scans them. Merged runs are (txid prefix, log index) entries in
  * order, written as chunks keyed run id || last prefix || chunk number (one
- * overflow page each), so a lookup is one cursor seek and a binary search per
- * run, and a prefix match is confirmed against the leaf the log holds at that
- * index. Meta keys "txrun" || first log index (big-endian) list the live runs in
- * log order. A merge thread folds FANOUT adjacent runs of
+ * overflow page each): a lookup is one cursor seek and a binary search, and a
+ * prefix match is confirmed against the leaf the log holds at that index. Meta
+ * keys "txrun" || first log index (big-endian) list the live runs in log order.
+ * A merge thread folds FANOUT adjacent runs of
  * one level into one run of the next level, working in memory from a read
  * transaction; the commit thread writes its output a bounded number of chunks per
  * block, in the blocks' own transactions, and swaps it in for its inputs in one
@@ -47,7 +49,7 @@
 #define MAX_LOG_INDEX	(UINT64_C(1) << 48)	/* entries keep 6 bytes of it */
 
 struct run {
-	uint64_t id;
+	uint64_t id;			/* 0: a level-0 run, the block's leaves in the log */
 	uint64_t first_log;
 	uint64_t entries;
 	uint8_t level;
@@ -57,7 +59,7 @@ enum merge_phase { MERGE_IDLE, MERGE_BUSY, MERGE_READY };
 
 /* A merge between the merge thread (which fills it) and the commit thread (which lands it). */
 struct merge {
-	uint64_t in_ids[FANOUT];
+	struct run in[FANOUT];
 	struct run out;			/* out.id is 0 until a committed txn allocated it */
 	uint8_t *entries;		/* out.entries * ENTRY_BYTES, in order */
 	uint64_t chunks_done;		/* output chunks committed so far */
@@ -81,8 +83,6 @@ struct sort_item {
 struct ll_store_txindex {
 	size_t chunk_entries;		/* entries per chunk: one overflow page */
 	/* the commit thread's scratch and state */
-	struct sort_item *items, *tmp;
-	size_t item_room;
 	struct run *dir;
 	size_t dir_room;
 	struct txn_effect effect;
@@ -283,7 +283,7 @@ static int dir_read(struct ll_store *s, MDB_txn *txn, struct run **dir, size_t *
 
 /* --- writing runs --- */
 
-/* Orders a block's txids by prefix, then index: LSD radix on the top 32 bits, then
+/* Orders n txids by prefix, then index: LSD radix on the top 32 bits, then
  * insertion fixes the (rare) equal top halves. */
 static void sort_txids(const uint8_t *txids, uint32_t n, struct sort_item *a,
 		       struct sort_item *tmp)
@@ -312,49 +312,6 @@ static void sort_txids(const uint8_t *txids, uint32_t n, struct sort_item *a,
 		}
 		a[j] = x;
 	}
-}
-
-/* A block's run, each chunk filled straight into LMDB's page. */
-static int write_block_run(struct ll_store *s, MDB_txn *txn, uint64_t id, uint64_t height,
-			   const uint8_t *txids, uint32_t n, uint64_t first_log)
-{
-	struct ll_store_txindex *t = s->txindex;
-	uint8_t key[KEY_BYTES];
-	int rc;
-
-	size_t room = t->item_room;
-	if ((rc = grow((void **)&t->items, &t->item_room, n, sizeof *t->items)) < 0)
-		return rc;
-	if (t->item_room != room || !t->tmp) {
-		struct sort_item *tmp = realloc(t->tmp, t->item_room * sizeof *tmp);
-		if (!tmp)
-			return -ENOMEM;
-		t->tmp = tmp;
-	}
-	sort_txids(txids, n, t->items, t->tmp);
-
-	uint32_t chunk = 0;
-	for (uint32_t at = 0; at < n; at += (uint32_t)t->chunk_entries, chunk++) {
-		uint32_t count = n - at < t->chunk_entries ? n - at : (uint32_t)t->chunk_entries;
-		const struct sort_item *it = t->items + at;
-		chunk_key(key, id, txids + (size_t)it[count - 1].index * 32, chunk);
-		MDB_val k = { .mv_size = sizeof key, .mv_data = key };
-		MDB_val v = { .mv_size = (size_t)count * ENTRY_BYTES };
-		/* the newest run has the largest id: every chunk is an append */
-		rc = ll_store_put(s, txn, LL_STORE_DB_TXINDEX, &k, &v, MDB_APPEND | MDB_RESERVE,
-				  height);
-		if (rc == LL_STORE_KEY_EXISTS) {
-			LL_ERROR("store", "%s: txindex run %" PRIu64 " is not the newest: ledger "
-				 "damaged", s->path, id);
-			return -EIO;
-		}
-		if (rc)
-			return rc;
-		uint8_t *p = v.mv_data;
-		for (uint32_t i = 0; i < count; i++, p += ENTRY_BYTES)
-			entry_put(p, txids + (size_t)it[i].index * 32, first_log + it[i].index);
-	}
-	return 0;
 }
 
 static uint64_t chunks_of(const struct ll_store_txindex *t, uint64_t entries)
@@ -461,15 +418,18 @@ static int land_merge(struct ll_store *s, MDB_txn *txn, const struct merge *m, u
 {
 	size_t at = 0;
 	int rc;
-	while (at < dir_n && dir[at].id != m->in_ids[0])
+	while (at < dir_n && dir[at].first_log != m->in[0].first_log)
 		at++;
 	for (size_t i = 0; i < FANOUT; i++) {
-		if (at + i >= dir_n || dir[at + i].id != m->in_ids[i]) {
+		const struct run *in = &m->in[i];
+		if (at + i >= dir_n || dir[at + i].id != in->id ||
+		    dir[at + i].first_log != in->first_log) {
 			LL_ERROR("store", "%s: merge inputs are no longer runs in a row: ledger "
 				 "damaged", s->path);
 			return -EIO;
 		}
-		if ((rc = garbage_put(s, txn, m->in_ids[i])))
+		/* a level-0 run is the log's leaves: nothing of its own to delete */
+		if (in->id && (rc = garbage_put(s, txn, in->id)))
 			return rc;
 		/* the output takes the first input's key: its first log index */
 		if (i > 0 && (rc = dir_del(s, txn, dir[at + i].first_log)))
@@ -525,10 +485,10 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	if ((rc = dir_read(s, txn, &t->dir, &t->dir_room, &dir_n)) < 0 ||
 	    (rc = read_u64(s, txn, "txrun_next", &next_id, 1)) < 0)
 		return rc;
+	(void)txids;	/* the log holds them: the run is its leaves */
 	if (n > 0) {
-		struct run r = { .id = next_id++, .first_log = first_log, .entries = n };
-		if ((rc = write_block_run(s, txn, r.id, height, txids, n, first_log)) ||
-		    (rc = dir_put(s, txn, &r)))
+		struct run r = { .id = 0, .first_log = first_log, .entries = n };
+		if ((rc = dir_put(s, txn, &r)))
 			return rc;
 		t->dir[dir_n++] = r;
 	}
@@ -539,6 +499,7 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	e->mergeable = find_window(t->dir, dir_n, NULL) != SIZE_MAX;
 	uint64_t budget = unfrozen > STALL_RUNS ? UINT64_MAX
 			: BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(t, n);
+	(void)height;
 
 	pthread_mutex_lock(&t->lock);
 	bool ready = t->phase == MERGE_READY;
@@ -621,9 +582,31 @@ void ll_store_txindex_prepare(struct ll_store *s)
 
 /* --- the merge thread --- */
 
-/* Copies run r's entries to buf (room for them); -EIO when they are not all there. */
-static int read_run(struct ll_store *s, MDB_cursor *cur, const struct run *r, uint8_t *buf)
+/* A level-0 run's entries, from the block's leaves, sorted, into buf. */
+static int read_leaf_run(struct ll_store *s, MDB_txn *txn, const struct run *r, uint8_t *buf)
 {
+	uint8_t *leaves = malloc(r->entries * 32);
+	struct sort_item *a = malloc(r->entries * sizeof *a), *tmp = malloc(r->entries * sizeof *a);
+	int rc = -ENOMEM;
+	if (leaves && a && tmp &&
+	    (rc = ll_store_log_leaves(s, txn, r->first_log, (uint32_t)r->entries, leaves)) == 0) {
+		sort_txids(leaves, (uint32_t)r->entries, a, tmp);
+		for (uint64_t i = 0; i < r->entries; i++)
+			entry_put(buf + i * ENTRY_BYTES, leaves + (size_t)a[i].index * 32,
+				  r->first_log + a[i].index);
+	}
+	free(leaves);
+	free(a);
+	free(tmp);
+	return rc;
+}
+
+/* Copies run r's entries to buf (room for them); -EIO when they are not all there. */
+static int read_run(struct ll_store *s, MDB_txn *txn, MDB_cursor *cur, const struct run *r,
+		    uint8_t *buf)
+{
+	if (r->id == 0)
+		return read_leaf_run(s, txn, r, buf);
 	uint8_t key[KEY_BYTES] = { 0 };
 	uint64_t got = 0;
 	ll_put_be64(key, r->id);
@@ -723,9 +706,9 @@ static int plan_merge(struct ll_store *s, struct merge *m)
 	uint64_t at = 0;
 	for (size_t i = 0; i < FANOUT; i++) {
 		const struct run *r = &dir[pick + i];
-		if ((rc = read_run(s, cur, r, in + at * ENTRY_BYTES)) < 0)
+		if ((rc = read_run(s, txn, cur, r, in + at * ENTRY_BYTES)) < 0)
 			goto out;
-		m->in_ids[i] = r->id;
+		m->in[i] = *r;
 		counts[i] = r->entries;
 		at += r->entries;
 	}
@@ -836,8 +819,6 @@ void ll_store_txindex_close(struct ll_store *s)
 	pthread_cond_destroy(&t->done);
 	pthread_mutex_destroy(&t->lock);
 	free(t->merge.entries);
-	free(t->items);
-	free(t->tmp);
 	free(t->dir);
 	free(t);
 	s->txindex = NULL;
@@ -929,8 +910,16 @@ int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txi
 	}
 	rc = -ENOENT;
 	/* oldest run first: a txid committed twice is found where it was first */
-	for (size_t i = 0; i < n && rc == -ENOENT; i++)
-		rc = run_find(s, txn, cur, dir[i].id, txid, log_index);
+	for (size_t i = 0; i < n && rc == -ENOENT; i++) {
+		uint32_t index;
+		if (dir[i].id != 0) {
+			rc = run_find(s, txn, cur, dir[i].id, txid, log_index);
+		} else if ((rc = ll_store_log_find_leaf(s, txn, dir[i].first_log,
+						       (uint32_t)dir[i].entries, txid,
+						       &index)) == 0) {
+			*log_index = dir[i].first_log + index;
+		}
+	}
 	mdb_cursor_close(cur);
 	free(dir);
 	return rc;
