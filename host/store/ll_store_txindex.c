@@ -13,8 +13,9 @@
  * transaction; the commit thread writes its output a bounded number of chunks per
  * block, in the blocks' own transactions, and swaps it in for its inputs in one
  * of them. Replaced runs are deleted the same way, a bounded number per block.
- * A merge that did not finish before a crash is only garbage: `txmerge_out`
- * names it, and recovery queues it for deletion.
+ * Two merges may be in flight, so small ones keep landing while a big one does.
+ * A merge that did not finish before a crash is only garbage: a "txmout" key
+ * names its output, and recovery queues it for deletion.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +36,8 @@
 #define DIR_VALUE_BYTES	17
 #define GARBAGE_KEY	"txgarb"	/* + u64 BE run id -> nothing */
 #define GARBAGE_KEY_BYTES 14
+#define OUTPUT_KEY	"txmout"	/* + u64 BE run id: a merge output being written */
+#define MERGE_SLOTS	2
 #define FANOUT		16
 #define FROZEN		255		/* level of a run too large to merge again */
 /* Largest merge in entries: the merge thread holds its inputs and output in memory. */
@@ -65,13 +68,15 @@ struct merge {
 	uint64_t chunks_done;		/* output chunks committed so far */
 };
 
-/* What the block's transaction did to the merge, applied once it is committed. */
+/* What the block's transaction did to the merges, applied once it is committed. */
 struct txn_effect {
 	bool valid;
 	bool mergeable;			/* the runs hold a window the merge thread would take */
-	uint64_t out_id;
-	uint64_t chunks_done;
-	bool landed;
+	struct {
+		uint64_t out_id;
+		uint64_t chunks_done;
+		bool landed;
+	} slot[MERGE_SLOTS];
 	uint64_t unfrozen_runs;
 };
 
@@ -90,9 +95,9 @@ struct ll_store_txindex {
 	/* shared with the merge thread, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
-	enum merge_phase phase;
+	enum merge_phase phase[MERGE_SLOTS];
 	bool kick, stop, started;
-	struct merge merge;
+	struct merge merge[MERGE_SLOTS];
 	pthread_t thread;
 	uint64_t merges, stalls;
 };
@@ -442,10 +447,19 @@ static int land_merge(struct ll_store *s, MDB_txn *txn, const struct merge *m, u
 
 /*
  * The oldest FANOUT adjacent runs of the lowest level that has them, small
- * enough to merge in memory: the index of the first, *total their entries; or
- * SIZE_MAX.
+ * enough to merge in memory and none an input of a merge in flight (excl: their
+ * first log indices): the index of the first, *total their entries; or SIZE_MAX.
  */
-static size_t find_window(const struct run *dir, size_t n, uint64_t *total)
+static bool excluded(const struct run *r, const uint64_t *excl, size_t excl_n)
+{
+	for (size_t i = 0; i < excl_n; i++)
+		if (excl[i] == r->first_log)
+			return true;
+	return false;
+}
+
+static size_t find_window(const struct run *dir, size_t n, uint64_t *total,
+			  const uint64_t *excl, size_t excl_n)
 {
 	unsigned top = 0;
 	for (size_t i = 0; i < n; i++)
@@ -455,7 +469,8 @@ static size_t find_window(const struct run *dir, size_t n, uint64_t *total)
 		for (size_t i = 0; i + FANOUT <= n; i++) {
 			uint64_t sum = 0;
 			size_t j = 0;
-			while (j < FANOUT && dir[i + j].level == level)
+			while (j < FANOUT && dir[i + j].level == level &&
+			       !excluded(&dir[i + j], excl, excl_n))
 				sum += dir[i + j++].entries;
 			if (j == FANOUT && sum <= MERGE_MAX_ENTRIES) {
 				if (total)
@@ -493,39 +508,52 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 		t->dir[dir_n++] = r;
 	}
 
+	/* READY merges are the commit thread's alone */
+	bool ready[MERGE_SLOTS];
+	uint64_t excl[MERGE_SLOTS * FANOUT];
+	size_t excl_n = 0;
+	pthread_mutex_lock(&t->lock);
+	for (int k = 0; k < MERGE_SLOTS; k++) {
+		ready[k] = t->phase[k] == MERGE_READY;
+		for (int i = 0; ready[k] && i < FANOUT; i++)
+			excl[excl_n++] = t->merge[k].in[i].first_log;
+	}
+	pthread_mutex_unlock(&t->lock);
+
 	uint64_t unfrozen = 0;
 	for (size_t i = 0; i < dir_n; i++)
 		unfrozen += t->dir[i].level != FROZEN;
-	e->mergeable = find_window(t->dir, dir_n, NULL) != SIZE_MAX;
+	e->mergeable = find_window(t->dir, dir_n, NULL, excl, excl_n) != SIZE_MAX;
 	uint64_t budget = unfrozen > STALL_RUNS ? UINT64_MAX
 			: BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(t, n);
-	(void)height;
 
-	pthread_mutex_lock(&t->lock);
-	bool ready = t->phase == MERGE_READY;
-	pthread_mutex_unlock(&t->lock);
-	if (ready) {
-		/* the commit thread alone touches a READY merge */
-		const struct merge *m = &t->merge;
+	/* the smaller merge first: it frees the most runs per page written */
+	int first = ready[0] && ready[1] && t->merge[1].out.entries < t->merge[0].out.entries;
+	for (int j = 0; j < MERGE_SLOTS; j++) {
+		int k = (first + j) % MERGE_SLOTS;
+		if (!ready[k])
+			continue;
+		const struct merge *m = &t->merge[k];
 		uint64_t out_id = m->out.id, total = chunks_of(t, m->out.entries);
+		uint8_t key[GARBAGE_KEY_BYTES];
 		if (!out_id) {
 			out_id = next_id++;
-			if ((rc = write_u64(s, txn, "txmerge_out", out_id)))
+			MDB_val ok = named_key(key, OUTPUT_KEY, out_id), ov = { 0, key };
+			if ((rc = meta_op(s, txn, &ok, &ov, false)))
 				return rc;
 		}
 		uint64_t to = total - m->chunks_done <= budget ? total : m->chunks_done + budget;
 		if ((rc = write_merge_chunks(s, txn, m, out_id, m->chunks_done, to, height)))
 			return rc;
 		budget -= to - m->chunks_done;
-		e->out_id = out_id;
-		e->chunks_done = to;
+		e->slot[k].out_id = out_id;
+		e->slot[k].chunks_done = to;
 		if (to == total) {
-			if ((rc = land_merge(s, txn, m, out_id, t->dir, dir_n)))
+			MDB_val ok = named_key(key, OUTPUT_KEY, out_id);
+			if ((rc = land_merge(s, txn, m, out_id, t->dir, dir_n)) ||
+			    (rc = meta_op(s, txn, &ok, NULL, true)))
 				return rc;
-			rc = ll_store_meta_del(s, txn, "txmerge_out");
-			if (rc)
-				return rc;
-			e->landed = true;
+			e->slot[k].landed = true;
 			unfrozen -= FANOUT;
 			unfrozen += m->out.level != FROZEN;
 		}
@@ -548,22 +576,37 @@ void ll_store_txindex_committed(struct ll_store *s)
 	e->valid = false;
 	t->unfrozen_runs = e->unfrozen_runs;
 	pthread_mutex_lock(&t->lock);
-	if (t->phase == MERGE_READY) {
-		t->merge.out.id = e->out_id;
-		t->merge.chunks_done = e->chunks_done;
-		if (e->landed) {
-			free(t->merge.entries);
-			memset(&t->merge, 0, sizeof t->merge);
-			t->phase = MERGE_IDLE;
-			t->merges++;
+	bool idle = false, landed = false;
+	for (int k = 0; k < MERGE_SLOTS; k++) {
+		struct merge *m = &t->merge[k];
+		if (t->phase[k] == MERGE_READY) {
+			m->out.id = e->slot[k].out_id;
+			m->chunks_done = e->slot[k].chunks_done;
+			if (e->slot[k].landed) {
+				free(m->entries);
+				memset(m, 0, sizeof *m);
+				t->phase[k] = MERGE_IDLE;
+				t->merges++;
+				landed = true;
+			}
 		}
+		idle |= t->phase[k] == MERGE_IDLE;
 	}
 	/* a wake-up costs the merge thread a read of the directory: only when it pays */
-	if (t->phase == MERGE_IDLE && (e->mergeable || e->landed)) {
+	if (idle && (e->mergeable || landed)) {
 		t->kick = true;
 		pthread_cond_signal(&t->wake);
 	}
 	pthread_mutex_unlock(&t->lock);
+}
+
+/* Under lock: is the merge thread working one out? */
+static bool merge_busy(const struct ll_store_txindex *t)
+{
+	for (int k = 0; k < MERGE_SLOTS; k++)
+		if (t->phase[k] == MERGE_BUSY)
+			return true;
+	return false;
 }
 
 void ll_store_txindex_prepare(struct ll_store *s)
@@ -573,9 +616,9 @@ void ll_store_txindex_prepare(struct ll_store *s)
 		return;
 	/* merging lags: wait for the merge being worked out, so this block lands it */
 	pthread_mutex_lock(&t->lock);
-	if (t->phase == MERGE_BUSY)
+	if (merge_busy(t))
 		t->stalls++;
-	while (t->phase == MERGE_BUSY)
+	while (merge_busy(t))
 		pthread_cond_wait(&t->done, &t->lock);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -678,7 +721,7 @@ static uint8_t *merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
  * merges them into *m. Returns 1 with *m filled, 0 when there is nothing to
  * merge, or -errno.
  */
-static int plan_merge(struct ll_store *s, struct merge *m)
+static int plan_merge(struct ll_store *s, struct merge *m, const uint64_t *excl, size_t excl_n)
 {
 	struct run *dir = NULL;
 	size_t room = 0, n, pick = SIZE_MAX;
@@ -692,7 +735,7 @@ static int plan_merge(struct ll_store *s, struct merge *m)
 		return rc;
 	if ((rc = dir_read(s, txn, &dir, &room, &n)) < 0)
 		goto out;
-	pick = find_window(dir, n, &total);
+	pick = find_window(dir, n, &total, excl, excl_n);
 	rc = 0;
 	if (pick == SIZE_MAX)
 		goto out;
@@ -741,6 +784,15 @@ out:
 	return rc;
 }
 
+/* Under lock: a slot with no merge, or -1. */
+static int idle_slot(const struct ll_store_txindex *t)
+{
+	for (int k = 0; k < MERGE_SLOTS; k++)
+		if (t->phase[k] == MERGE_IDLE)
+			return k;
+	return -1;
+}
+
 static void *merge_thread(void *arg)
 {
 	struct ll_store *s = arg;
@@ -748,26 +800,34 @@ static void *merge_thread(void *arg)
 
 	pthread_mutex_lock(&t->lock);
 	for (;;) {
-		while (!t->stop && !(t->phase == MERGE_IDLE && t->kick))
+		int k = -1;
+		while (!t->stop && !(t->kick && (k = idle_slot(t)) >= 0))
 			pthread_cond_wait(&t->wake, &t->lock);
 		if (t->stop)
 			break;
 		t->kick = false;
-		t->phase = MERGE_BUSY;
+		t->phase[k] = MERGE_BUSY;
+		/* the runs the other merge is folding are not to be taken again */
+		uint64_t excl[MERGE_SLOTS * FANOUT];
+		size_t excl_n = 0;
+		for (int o = 0; o < MERGE_SLOTS; o++)
+			for (int i = 0; o != k && t->phase[o] == MERGE_READY && i < FANOUT; i++)
+				excl[excl_n++] = t->merge[o].in[i].first_log;
 		pthread_mutex_unlock(&t->lock);
 
 		struct merge m = { 0 };
-		int rc = plan_merge(s, &m);
+		int rc = plan_merge(s, &m, excl, excl_n);
 		if (rc < 0)
 			LL_ERROR("store", "%s: txindex merge: %s (lookups search more runs until "
 				 "one succeeds)", s->path, strerror(-rc));
 
 		pthread_mutex_lock(&t->lock);
 		if (rc == 1) {
-			t->merge = m;
-			t->phase = MERGE_READY;
+			t->merge[k] = m;
+			t->phase[k] = MERGE_READY;
+			t->kick = true;		/* there may be a second one to work out */
 		} else {
-			t->phase = MERGE_IDLE;
+			t->phase[k] = MERGE_IDLE;
 		}
 		pthread_cond_broadcast(&t->done);
 	}
@@ -818,25 +878,40 @@ void ll_store_txindex_close(struct ll_store *s)
 	pthread_cond_destroy(&t->wake);
 	pthread_cond_destroy(&t->done);
 	pthread_mutex_destroy(&t->lock);
-	free(t->merge.entries);
+	for (int k = 0; k < MERGE_SLOTS; k++)
+		free(t->merge[k].entries);
 	free(t->dir);
 	free(t);
 	s->txindex = NULL;
 }
 
+static int collect_id(void *ctx, uint64_t id, const MDB_val *v)
+{
+	uint64_t *ids = ctx;
+	(void)v;
+	if (ids[0] == MERGE_SLOTS)
+		return -EIO;	/* more outputs than merges can be in flight */
+	ids[1 + ids[0]++] = id;
+	return 0;
+}
+
 int ll_store_txindex_recover(struct ll_store *s, MDB_txn *txn)
 {
-	uint64_t out_id;
-	int rc;
-
-	if ((rc = read_u64(s, txn, "txmerge_out", &out_id, 0)) < 0 || out_id == 0)
-		return rc;
-	/* a merge's output, cut short: never a run, so only garbage */
-	LL_INFO("store", "%s: txindex merge into run %" PRIu64 " was cut short; deleting it",
-		s->path, out_id);
-	if ((rc = garbage_put(s, txn, out_id)))
-		return rc;
-	return ll_store_meta_del(s, txn, "txmerge_out");
+	uint64_t ids[1 + MERGE_SLOTS] = { 0 };
+	int rc = meta_walk(s, txn, OUTPUT_KEY, collect_id, ids);
+	if (rc == -EIO)
+		LL_ERROR("store", "%s: more than %d txindex merge outputs: ledger damaged", s->path,
+			 MERGE_SLOTS);
+	for (uint64_t i = 0; rc == 0 && i < ids[0]; i++) {
+		/* a merge's output, cut short: never a run, so only garbage */
+		uint8_t key[GARBAGE_KEY_BYTES];
+		MDB_val k = named_key(key, OUTPUT_KEY, ids[1 + i]);
+		LL_INFO("store", "%s: txindex merge into run %" PRIu64 " was cut short; deleting it",
+			s->path, ids[1 + i]);
+		if ((rc = garbage_put(s, txn, ids[1 + i])) == 0)
+			rc = meta_op(s, txn, &k, NULL, true);
+	}
+	return rc;
 }
 
 /*

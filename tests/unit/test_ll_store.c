@@ -826,7 +826,7 @@ static size_t raw_run_chunks(const char *path, uint64_t id)
 	return count;
 }
 
-/* A merge cut short by a crash left chunks under txmerge_out: recovery deletes them. */
+/* A merge cut short by a crash left chunks a txmout key names: recovery deletes them. */
 static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
 {
 	struct fixture *f = *state;
@@ -840,7 +840,7 @@ static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
 	commit_range(s, 0, 20, 41);
 	ll_store_close(s);
 
-	/* what a crash mid-merge leaves: output chunks no run names, and txmerge_out */
+	/* what a crash mid-merge leaves: output chunks no run names, and a txmout key */
 	raw_open(f->path, &env, &txn, &meta, &txi);
 	for (uint32_t c = 0; c < 3; c++) {
 		uint8_t key[20] = { 0 }, val[14 * 5];
@@ -852,11 +852,11 @@ static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
 		MDB_val v = { .mv_size = sizeof val, .mv_data = val };
 		assert_int_equal(mdb_put(txn, txi, &k, &v, 0), 0);
 	}
-	uint8_t id_le[8];
+	uint8_t out_key[14] = "txmout";	/* + the output run's id, big-endian */
 	for (int i = 0; i < 8; i++)
-		id_le[i] = (uint8_t)(orphan >> (8 * i));
-	MDB_val k = { .mv_size = 11, .mv_data = "txmerge_out" };
-	MDB_val v = { .mv_size = 8, .mv_data = id_le };
+		out_key[6 + i] = (uint8_t)(orphan >> (56 - 8 * i));
+	MDB_val k = { .mv_size = sizeof out_key, .mv_data = out_key };
+	MDB_val v = { .mv_size = 0, .mv_data = out_key };
 	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
