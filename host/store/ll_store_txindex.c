@@ -37,14 +37,20 @@
 #define GARBAGE_KEY	"txgarb"	/* + u64 BE run id -> nothing */
 #define GARBAGE_KEY_BYTES 14
 #define OUTPUT_KEY	"txmout"	/* + u64 BE run id: a merge output being written */
+/* Two merges in flight, each worked out by its own thread; slot 0 takes only
+ * small ones, so level-0 runs keep being folded while a big merge is worked out
+ * and landed. */
 #define MERGE_SLOTS	2
+#define SMALL_MERGE_ENTRIES	(UINT64_C(1) << 17)
 #define FANOUT		16
 #define FROZEN		255		/* level of a run too large to merge again */
 /* Largest merge in entries: the merge thread holds its inputs and output in memory. */
 #define MERGE_MAX_ENTRIES	(UINT64_C(1) << 22)
-/* Unfrozen runs beyond which a commit waits for the merge thread and writes all
- * the merge output it has: bounds the runs a lookup searches. */
+/* Unfrozen runs beyond which a commit waits for the merge thread and writes
+ * STALL_BUDGET_FACTOR times more merge output: bounds the runs a lookup searches
+ * without one block's transaction ever landing a whole big merge. */
 #define STALL_RUNS	(8 * FANOUT)
+#define STALL_BUDGET_FACTOR	16
 /* Chunks of merge output written, or of replaced runs deleted, per block. */
 #define BUDGET_BASE_CHUNKS	32
 #define BUDGET_PER_CHUNK	4
@@ -96,9 +102,15 @@ struct ll_store_txindex {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
 	enum merge_phase phase[MERGE_SLOTS];
-	bool kick, stop, started;
+	bool kick[MERGE_SLOTS], stop;
+	/* a BUSY slot's in[] is published when its thread picks the window */
 	struct merge merge[MERGE_SLOTS];
-	pthread_t thread;
+	struct merge_thread_arg {
+		struct ll_store *s;
+		int slot;
+	} arg[MERGE_SLOTS];
+	pthread_t thread[MERGE_SLOTS];
+	int threads;			/* started */
 	uint64_t merges, stalls;
 };
 
@@ -458,8 +470,8 @@ static bool excluded(const struct run *r, const uint64_t *excl, size_t excl_n)
 	return false;
 }
 
-static size_t find_window(const struct run *dir, size_t n, uint64_t *total,
-			  const uint64_t *excl, size_t excl_n)
+static size_t find_window(const struct run *dir, size_t n, uint64_t max_total,
+			  uint64_t *total, const uint64_t *excl, size_t excl_n)
 {
 	unsigned top = 0;
 	for (size_t i = 0; i < n; i++)
@@ -472,7 +484,7 @@ static size_t find_window(const struct run *dir, size_t n, uint64_t *total,
 			while (j < FANOUT && dir[i + j].level == level &&
 			       !excluded(&dir[i + j], excl, excl_n))
 				sum += dir[i + j++].entries;
-			if (j == FANOUT && sum <= MERGE_MAX_ENTRIES) {
+			if (j == FANOUT && sum <= max_total) {
 				if (total)
 					*total = sum;
 				return i;
@@ -523,9 +535,10 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	uint64_t unfrozen = 0;
 	for (size_t i = 0; i < dir_n; i++)
 		unfrozen += t->dir[i].level != FROZEN;
-	e->mergeable = find_window(t->dir, dir_n, NULL, excl, excl_n) != SIZE_MAX;
-	uint64_t budget = unfrozen > STALL_RUNS ? UINT64_MAX
-			: BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(t, n);
+	e->mergeable = find_window(t->dir, dir_n, MERGE_MAX_ENTRIES, NULL, excl, excl_n) !=
+		       SIZE_MAX;
+	uint64_t budget = (BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(t, n)) *
+			  (unfrozen > STALL_RUNS ? STALL_BUDGET_FACTOR : 1);
 
 	/* the smaller merge first: it frees the most runs per page written */
 	int first = ready[0] && ready[1] && t->merge[1].out.entries < t->merge[0].out.entries;
@@ -592,33 +605,27 @@ void ll_store_txindex_committed(struct ll_store *s)
 		}
 		idle |= t->phase[k] == MERGE_IDLE;
 	}
-	/* a wake-up costs the merge thread a read of the directory: only when it pays */
+	/* a wake-up costs a merge thread a read of the directory: only when it pays */
 	if (idle && (e->mergeable || landed)) {
-		t->kick = true;
-		pthread_cond_signal(&t->wake);
+		for (int k = 0; k < MERGE_SLOTS; k++)
+			t->kick[k] = true;
+		pthread_cond_broadcast(&t->wake);
 	}
 	pthread_mutex_unlock(&t->lock);
 }
 
-/* Under lock: is the merge thread working one out? */
-static bool merge_busy(const struct ll_store_txindex *t)
-{
-	for (int k = 0; k < MERGE_SLOTS; k++)
-		if (t->phase[k] == MERGE_BUSY)
-			return true;
-	return false;
-}
 
 void ll_store_txindex_prepare(struct ll_store *s)
 {
 	struct ll_store_txindex *t = s->txindex;
 	if (t->unfrozen_runs <= STALL_RUNS)
 		return;
-	/* merging lags: wait for the merge being worked out, so this block lands it */
+	/* merging lags: wait for the small merge being worked out, so this block
+	 * lands it (a big one may take seconds; the small slot is the relief) */
 	pthread_mutex_lock(&t->lock);
-	if (merge_busy(t))
+	if (t->phase[0] == MERGE_BUSY)
 		t->stalls++;
-	while (merge_busy(t))
+	while (t->phase[0] == MERGE_BUSY && !t->stop)
 		pthread_cond_wait(&t->done, &t->lock);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -678,10 +685,12 @@ static uint8_t *merge_two(const uint8_t *a, uint64_t na, const uint8_t *b, uint6
 {
 	const uint8_t *a_end = a + na * ENTRY_BYTES, *b_end = b + nb * ENTRY_BYTES;
 	while (a < a_end && b < b_end) {
-		const uint8_t **from = entry_prefix(b) < entry_prefix(a) ? &b : &a;
-		memcpy(out, *from, ENTRY_BYTES);
-		*from += ENTRY_BYTES;
+		/* no branch on the comparison: random keys would mispredict half the time */
+		bool take_b = entry_prefix(b) < entry_prefix(a);
+		memcpy(out, take_b ? b : a, ENTRY_BYTES);
 		out += ENTRY_BYTES;
+		a += take_b ? 0 : ENTRY_BYTES;
+		b += take_b ? ENTRY_BYTES : 0;
 	}
 	memcpy(out, a, (size_t)(a_end - a));
 	out += a_end - a;
@@ -721,8 +730,12 @@ static uint8_t *merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
  * merges them into *m. Returns 1 with *m filled, 0 when there is nothing to
  * merge, or -errno.
  */
-static int plan_merge(struct ll_store *s, struct merge *m, const uint64_t *excl, size_t excl_n)
+static int plan_merge(struct ll_store *s, int slot, struct merge *m)
 {
+	struct ll_store_txindex *t = s->txindex;
+	uint64_t max_total = slot == 0 ? SMALL_MERGE_ENTRIES : MERGE_MAX_ENTRIES;
+	uint64_t excl[MERGE_SLOTS * FANOUT];
+	size_t excl_n = 0;
 	struct run *dir = NULL;
 	size_t room = 0, n, pick = SIZE_MAX;
 	uint64_t total = 0, counts[FANOUT];
@@ -731,13 +744,25 @@ static int plan_merge(struct ll_store *s, struct merge *m, const uint64_t *excl,
 	MDB_cursor *cur = NULL;
 	int rc;
 
-	if ((rc = ll_store_begin_read(s, &txn)) < 0)
+	/*
+	 * Pick and publish under the lock, in a read begun under it: a merge that
+	 * landed is IDLE only after its transaction committed, so this snapshot
+	 * holds every run a merge in flight has not taken.
+	 */
+	pthread_mutex_lock(&t->lock);
+	if ((rc = ll_store_begin_read(s, &txn)) < 0) {
+		pthread_mutex_unlock(&t->lock);
 		return rc;
-	if ((rc = dir_read(s, txn, &dir, &room, &n)) < 0)
-		goto out;
-	pick = find_window(dir, n, &total, excl, excl_n);
-	rc = 0;
-	if (pick == SIZE_MAX)
+	}
+	for (int o = 0; o < MERGE_SLOTS; o++)
+		for (int i = 0; o != slot && t->phase[o] != MERGE_IDLE && i < FANOUT; i++)
+			excl[excl_n++] = t->merge[o].in[i].first_log;
+	if ((rc = dir_read(s, txn, &dir, &room, &n)) == 0 &&
+	    (pick = find_window(dir, n, max_total, &total, excl, excl_n)) != SIZE_MAX)
+		for (size_t i = 0; i < FANOUT; i++)
+			t->merge[slot].in[i] = dir[pick + i];
+	pthread_mutex_unlock(&t->lock);
+	if (rc < 0 || pick == SIZE_MAX)
 		goto out;
 	rc = -ENOMEM;
 	if (!(in = malloc(total * ENTRY_BYTES)) || !(m->entries = malloc(total * ENTRY_BYTES)))
@@ -784,39 +809,25 @@ out:
 	return rc;
 }
 
-/* Under lock: a slot with no merge, or -1. */
-static int idle_slot(const struct ll_store_txindex *t)
-{
-	for (int k = 0; k < MERGE_SLOTS; k++)
-		if (t->phase[k] == MERGE_IDLE)
-			return k;
-	return -1;
-}
-
 static void *merge_thread(void *arg)
 {
-	struct ll_store *s = arg;
+	const struct merge_thread_arg *a = arg;
+	struct ll_store *s = a->s;
 	struct ll_store_txindex *t = s->txindex;
+	int k = a->slot;
 
 	pthread_mutex_lock(&t->lock);
 	for (;;) {
-		int k = -1;
-		while (!t->stop && !(t->kick && (k = idle_slot(t)) >= 0))
+		while (!t->stop && !(t->kick[k] && t->phase[k] == MERGE_IDLE))
 			pthread_cond_wait(&t->wake, &t->lock);
 		if (t->stop)
 			break;
-		t->kick = false;
+		t->kick[k] = false;
 		t->phase[k] = MERGE_BUSY;
-		/* the runs the other merge is folding are not to be taken again */
-		uint64_t excl[MERGE_SLOTS * FANOUT];
-		size_t excl_n = 0;
-		for (int o = 0; o < MERGE_SLOTS; o++)
-			for (int i = 0; o != k && t->phase[o] == MERGE_READY && i < FANOUT; i++)
-				excl[excl_n++] = t->merge[o].in[i].first_log;
 		pthread_mutex_unlock(&t->lock);
 
 		struct merge m = { 0 };
-		int rc = plan_merge(s, &m, excl, excl_n);
+		int rc = plan_merge(s, k, &m);
 		if (rc < 0)
 			LL_ERROR("store", "%s: txindex merge: %s (lookups search more runs until "
 				 "one succeeds)", s->path, strerror(-rc));
@@ -825,8 +836,8 @@ static void *merge_thread(void *arg)
 		if (rc == 1) {
 			t->merge[k] = m;
 			t->phase[k] = MERGE_READY;
-			t->kick = true;		/* there may be a second one to work out */
 		} else {
+			memset(&t->merge[k], 0, sizeof t->merge[k]);
 			t->phase[k] = MERGE_IDLE;
 		}
 		pthread_cond_broadcast(&t->done);
@@ -849,17 +860,18 @@ int ll_store_txindex_open(struct ll_store *s)
 	pthread_cond_init(&t->wake, NULL);
 	pthread_cond_init(&t->done, NULL);
 	s->txindex = t;
-	if ((rc = -pthread_create(&t->thread, NULL, merge_thread, s)) < 0) {
-		LL_ERROR("store", "%s: start the txindex merge thread: %s", s->path, strerror(-rc));
-		ll_store_txindex_close(s);
-		return rc;
+	for (int k = 0; k < MERGE_SLOTS; k++) {
+		t->arg[k] = (struct merge_thread_arg){ .s = s, .slot = k };
+		/* runs left from before may be ready to merge */
+		t->kick[k] = true;
+		if ((rc = -pthread_create(&t->thread[k], NULL, merge_thread, &t->arg[k])) < 0) {
+			LL_ERROR("store", "%s: start a txindex merge thread: %s", s->path,
+				 strerror(-rc));
+			ll_store_txindex_close(s);
+			return rc;
+		}
+		t->threads++;
 	}
-	t->started = true;
-	/* runs left from before may be ready to merge */
-	pthread_mutex_lock(&t->lock);
-	t->kick = true;
-	pthread_cond_signal(&t->wake);
-	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
 
@@ -868,13 +880,12 @@ void ll_store_txindex_close(struct ll_store *s)
 	struct ll_store_txindex *t = s->txindex;
 	if (!t)
 		return;
-	if (t->started) {
-		pthread_mutex_lock(&t->lock);
-		t->stop = true;
-		pthread_cond_signal(&t->wake);
-		pthread_mutex_unlock(&t->lock);
-		pthread_join(t->thread, NULL);
-	}
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_cond_broadcast(&t->wake);
+	pthread_mutex_unlock(&t->lock);
+	for (int k = 0; k < t->threads; k++)
+		pthread_join(t->thread[k], NULL);
 	pthread_cond_destroy(&t->wake);
 	pthread_cond_destroy(&t->done);
 	pthread_mutex_destroy(&t->lock);
