@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <ftw.h>
+#include <sys/wait.h>
 #include <openssl/evp.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -328,6 +329,32 @@ static inline int test_remove_entry(const char *path, const struct stat *st, int
 static inline int test_remove_tree(const char *dir)
 {
 	return nftw(dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * A test that needs its own mount namespace (a small tmpfs to fill) runs in a
+ * forked child: TEST_CHILD_CHECK fails the child with the line, the child exits
+ * TEST_CHILD_SKIP when the namespace cannot be had, and test_wait_child turns
+ * the child's exit into the test's result.
+ */
+#define TEST_CHILD_CHECK(cond)                                                    \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "child: line %d: %s\n", __LINE__, #cond); \
+			_exit(1);                                                 \
+		}                                                                 \
+	} while (0)
+#define TEST_CHILD_SKIP 77
+
+static inline void test_wait_child(pid_t pid)
+{
+	int status = 0;
+	assert_true(pid >= 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == TEST_CHILD_SKIP)
+		skip();	/* no mount namespace here (needs CAP_SYS_ADMIN) */
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 #endif /* LL_TEST_UTIL_H */

@@ -297,14 +297,6 @@ static void test_solo_start_rejects_bad_cfg(void **state)
 	assert_int_equal(ll_solo_stop(NULL), 0);
 }
 
-#define CHILD_CHECK(cond)                                                         \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "child: line %d: %s\n", __LINE__, #cond); \
-			_exit(1);                                                 \
-		}                                                                 \
-	} while (0)
-#define CHILD_SKIP 77
 
 /*
  * The loop on a disk that fills, in a child with a 1 MiB tmpfs over `dir`:
@@ -322,14 +314,14 @@ static void disk_full_child(struct fixture *f, const char *dir)
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", dir, "tmpfs", 0, "size=1m") < 0)
-		_exit(CHILD_SKIP);
+		_exit(TEST_CHILD_SKIP);
 	snprintf(path, sizeof path, "%s/ledger", dir);
 	struct ll_chain_cfg cfg = f->cfg;
 	cfg.store.path = path;
-	CHILD_CHECK(ll_chain_open(&cfg, &chain) == 0);
+	TEST_CHILD_CHECK(ll_chain_open(&cfg, &chain) == 0);
 	struct ll_solo_cfg scfg = base_cfg(f);
 	scfg.max_records = 20;
-	CHILD_CHECK(ll_solo_start(chain, &scfg, &s) == 0);
+	TEST_CHILD_CHECK(ll_solo_start(chain, &scfg, &s) == 0);
 
 	/* fill until the loop stalls and refuses */
 	uint64_t deadline = ll_time_mono_ns() + 20 * 1000000000ull;
@@ -338,7 +330,7 @@ static void disk_full_child(struct fixture *f, const char *dir)
 		memset(rec, (int)i, sizeof rec);
 		memcpy(rec, &i, sizeof i);
 		int rc = ll_solo_submit(s, rec, sizeof rec);
-		CHILD_CHECK(rc == 0 || rc == -EAGAIN);
+		TEST_CHILD_CHECK(rc == 0 || rc == -EAGAIN);
 		if (rc == 0)
 			accepted++;
 		ll_solo_stats(s, &st);
@@ -346,41 +338,41 @@ static void disk_full_child(struct fixture *f, const char *dir)
 		if (rc == -EAGAIN)
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
-	CHILD_CHECK(refused);
+	TEST_CHILD_CHECK(refused);
 	ll_solo_stats(s, &st);
-	CHILD_CHECK(st.commit_retries > 0 && st.records_refused_full > 0);
-	CHILD_CHECK(st.blocks_committed > 0 && st.commit_failures == 0);
+	TEST_CHILD_CHECK(st.commit_retries > 0 && st.records_refused_full > 0);
+	TEST_CHILD_CHECK(st.blocks_committed > 0 && st.commit_failures == 0);
 	/* stalled, not dropping: the retries go on and no block is given up
 	 * (a retry may still squeeze a block into space a failed write left) */
 	uint64_t retries = st.commit_retries;
 	nanosleep(&(struct timespec){ .tv_nsec = 300 * 1000000 }, NULL);
 	ll_solo_stats(s, &st);
-	CHILD_CHECK(st.commit_retries > retries && st.commit_failures == 0);
+	TEST_CHILD_CHECK(st.commit_retries > retries && st.commit_failures == 0);
 	fprintf(stderr, "child: stalled after %" PRIu64 " blocks, %u records accepted\n",
 		st.blocks_committed, accepted);
 
 	/* space returns: the stalled blocks go in, then everything after them */
-	CHILD_CHECK(mount("tmpfs", dir, "tmpfs", MS_REMOUNT, "size=64m") == 0);
+	TEST_CHILD_CHECK(mount("tmpfs", dir, "tmpfs", MS_REMOUNT, "size=64m") == 0);
 	for (uint32_t more = 0; more < 100; more++, i++) {
 		memset(rec, (int)i, sizeof rec);
 		memcpy(rec, &i, sizeof i);
 		int rc;
 		while ((rc = ll_solo_submit(s, rec, sizeof rec)) == -EAGAIN)
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-		CHILD_CHECK(rc == 0);
+		TEST_CHILD_CHECK(rc == 0);
 		accepted++;
 	}
-	CHILD_CHECK(ll_solo_stop(s) == 0);
+	TEST_CHILD_CHECK(ll_solo_stop(s) == 0);
 	uint64_t bad;
 	struct ll_block_header tip;
-	CHILD_CHECK(ll_chain_verify(chain, &bad) == 0);
-	CHILD_CHECK(ll_chain_tip(chain, &tip) == 0 && tip.log_size == accepted);
-	CHILD_CHECK(f->seen.blocks == tip.height || f->seen.blocks == MAX_BLOCKS);
+	TEST_CHILD_CHECK(ll_chain_verify(chain, &bad) == 0);
+	TEST_CHILD_CHECK(ll_chain_tip(chain, &tip) == 0 && tip.log_size == accepted);
+	TEST_CHILD_CHECK(f->seen.blocks == tip.height || f->seen.blocks == MAX_BLOCKS);
 	for (unsigned b = 0; b < f->seen.blocks; b++) {
 		struct ll_chain_tx tx;
-		CHILD_CHECK(f->seen.heights[b] == b + 1);
-		CHILD_CHECK(ll_chain_tx(chain, f->seen.first_txid[b], &tx) == 0);
-		CHILD_CHECK(tx.height == b + 1 && tx.index == 0);
+		TEST_CHILD_CHECK(f->seen.heights[b] == b + 1);
+		TEST_CHILD_CHECK(ll_chain_tx(chain, f->seen.first_txid[b], &tx) == 0);
+		TEST_CHILD_CHECK(tx.height == b + 1 && tx.index == 0);
 		free(tx.record);
 	}
 	ll_chain_close(chain);
@@ -391,19 +383,13 @@ static void test_solo_disk_full_stalls_then_resumes(void **state)
 {
 	struct fixture *f = *state;
 	char dir[96];
-	int status = 0;
 
 	snprintf(dir, sizeof dir, "%s/full", f->dir);
 	assert_int_equal(mkdir(dir, 0750), 0);
 	pid_t pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0)
 		disk_full_child(f, dir);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == CHILD_SKIP)
-		skip();	/* no mount namespace here (needs CAP_SYS_ADMIN) */
-	assert_int_equal(WEXITSTATUS(status), 0);
+	test_wait_child(pid);
 }
 
 #define SOLO_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -398,7 +398,6 @@ static void test_open_second_process_busy(void **state)
 	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
 	commit_range(s, 0, 2, 9);
 	pid_t pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* the child: its open's return code, as its exit status */
 		ll_store_t *child = NULL;
@@ -487,14 +486,6 @@ static void test_commit_at_map_cap_enospc_then_resumes(void **state)
 }
 
 /* In a forked child cmocka's asserts would unwind into a copy of the suite: exit instead. */
-#define CHILD_CHECK(cond)                                                         \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "child: line %d: %s\n", __LINE__, #cond); \
-			_exit(1);                                                 \
-		}                                                                 \
-	} while (0)
-#define CHILD_SKIP 77
 
 static void child_block_reads_back(ll_store_t *s, const struct tblock *t)
 {
@@ -502,15 +493,15 @@ static void child_block_reads_back(ll_store_t *s, const struct tblock *t)
 	size_t len = 0;
 	struct ll_store_tx_location loc;
 
-	CHILD_CHECK(ll_store_header(s, t->b.height, &got, &len) == 0);
-	CHILD_CHECK(len == t->b.header_len && memcmp(got, t->b.header, len) == 0);
+	TEST_CHILD_CHECK(ll_store_header(s, t->b.height, &got, &len) == 0);
+	TEST_CHILD_CHECK(len == t->b.header_len && memcmp(got, t->b.header, len) == 0);
 	free(got);
-	CHILD_CHECK(ll_store_body(s, t->b.height, &got, &len) == 0);
-	CHILD_CHECK(len == t->b.body_len && memcmp(got, t->b.body, len) == 0);
+	TEST_CHILD_CHECK(ll_store_body(s, t->b.height, &got, &len) == 0);
+	TEST_CHILD_CHECK(len == t->b.body_len && memcmp(got, t->b.body, len) == 0);
 	free(got);
 	for (uint32_t i = 0; i < t->b.tx_count; i++) {
-		CHILD_CHECK(ll_store_tx(s, t->b.txids + (size_t)i * 32, &loc) == 0);
-		CHILD_CHECK(loc.height == t->b.height && loc.index == i);
+		TEST_CHILD_CHECK(ll_store_tx(s, t->b.txids + (size_t)i * 32, &loc) == 0);
+		TEST_CHILD_CHECK(loc.height == t->b.height && loc.index == i);
 	}
 }
 
@@ -526,8 +517,8 @@ static void disk_full_child(struct fixture *f)
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", f->dir, "tmpfs", 0, "size=640k") < 0)
-		_exit(CHILD_SKIP);
-	CHILD_CHECK(ll_store_open(&f->cfg, &s) == 0);
+		_exit(TEST_CHILD_SKIP);
+	TEST_CHILD_CHECK(ll_store_open(&f->cfg, &s) == 0);
 	for (h = 0; h < 100; h++) {
 		tblock_make(&t, h, 32 << 10, 8, h * 8, 14);
 		if ((rc = ll_store_commit(s, &t.b)) != 0)
@@ -535,31 +526,31 @@ static void disk_full_child(struct fixture *f)
 		tblock_free(&t);
 	}
 	fprintf(stderr, "child: disk full at block %" PRIu64 ": %s\n", h, ll_strerror(rc));
-	CHILD_CHECK(rc == -ENOSPC);
-	CHILD_CHECK(h > 2);
+	TEST_CHILD_CHECK(rc == -ENOSPC);
+	TEST_CHILD_CHECK(h > 2);
 	const uint64_t refused = h;
 	for (int pass = 0; pass < 2; pass++) {
 		/* nothing of the refused block, everything before it; again after reopen */
-		CHILD_CHECK(ll_store_header(s, refused, &(uint8_t *){ NULL }, &len) == -ENOENT);
-		CHILD_CHECK(ll_store_tx(s, t.txids, &(struct ll_store_tx_location){ 0 }) == -ENOENT);
-		CHILD_CHECK(ll_store_tip(s, &height, hash) == 0 && height == refused - 1);
+		TEST_CHILD_CHECK(ll_store_header(s, refused, &(uint8_t *){ NULL }, &len) == -ENOENT);
+		TEST_CHILD_CHECK(ll_store_tx(s, t.txids, &(struct ll_store_tx_location){ 0 }) == -ENOENT);
+		TEST_CHILD_CHECK(ll_store_tip(s, &height, hash) == 0 && height == refused - 1);
 		for (h = 0; h < refused; h++) {
 			struct tblock old;
 			tblock_make(&old, h, 32 << 10, 8, h * 8, 14);
 			child_block_reads_back(s, &old);
 			if (h + 1 == refused)
-				CHILD_CHECK(memcmp(hash, old.hash, 32) == 0);
+				TEST_CHILD_CHECK(memcmp(hash, old.hash, 32) == 0);
 			tblock_free(&old);
 		}
 		ll_store_close(s);
 		s = NULL;
-		CHILD_CHECK(ll_store_open(&f->cfg, &s) == 0);
+		TEST_CHILD_CHECK(ll_store_open(&f->cfg, &s) == 0);
 	}
 	/* space returns: the same block goes in next */
-	CHILD_CHECK(mount("tmpfs", f->dir, "tmpfs", MS_REMOUNT, "size=8m") == 0);
-	CHILD_CHECK(ll_store_commit(s, &t.b) == 0);
+	TEST_CHILD_CHECK(mount("tmpfs", f->dir, "tmpfs", MS_REMOUNT, "size=8m") == 0);
+	TEST_CHILD_CHECK(ll_store_commit(s, &t.b) == 0);
 	child_block_reads_back(s, &t);
-	CHILD_CHECK(ll_store_tip(s, &height, hash) == 0 && height == refused);
+	TEST_CHILD_CHECK(ll_store_tip(s, &height, hash) == 0 && height == refused);
 	ll_store_close(s);
 	tblock_free(&t);
 	_exit(0);
@@ -568,17 +559,10 @@ static void disk_full_child(struct fixture *f)
 static void test_commit_disk_full_enospc_nothing_written(void **state)
 {
 	struct fixture *f = *state;
-	int status = 0;
-
 	pid_t pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0)
 		disk_full_child(f);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == CHILD_SKIP)
-		skip();	/* no mount namespace here (needs CAP_SYS_ADMIN) */
-	assert_int_equal(WEXITSTATUS(status), 0);
+	test_wait_child(pid);
 }
 
 static void test_commit_periodic_sync(void **state)
