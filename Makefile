@@ -38,6 +38,7 @@ include host/chain/module.mk
 include host/store/module.mk
 include host/tools/module.mk
 include host/bench/module.mk
+include dataplane/wire/module.mk
 include tests/unit/module.mk
 include tests/fuzz/module.mk
 include tests/integration/module.mk
@@ -103,7 +104,7 @@ bench: deps
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Headers are listed so that a changed contract rebuilds the fuzzers too.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard host/*/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard host/*/*.h dataplane/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZ $@"
 	$(Q)$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_FLAGS) $(WARN) -o $@ \
