@@ -107,6 +107,7 @@ static const struct {
 	{ "hash", ll_bench_hash },
 	{ "merkle", ll_bench_merkle },
 	{ "commit", ll_bench_commit },
+	{ "sig", ll_bench_sig },
 };
 
 static void usage(FILE *f)

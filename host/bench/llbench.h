@@ -52,5 +52,6 @@ void ll_bench_goal(const struct ll_bench_opts *o, const char *what, double ratio
 int ll_bench_hash(const struct ll_bench_opts *o);
 int ll_bench_merkle(const struct ll_bench_opts *o);
 int ll_bench_commit(const struct ll_bench_opts *o);
+int ll_bench_sig(const struct ll_bench_opts *o);
 
 #endif /* LL_BENCH_H */

@@ -7,5 +7,8 @@ LIB_SRCS += host/crypto/ll_hash.c host/crypto/ll_mb.c \
 	    host/crypto/ll_sha256_ipsecmb.c host/crypto/ll_sha256_avx2.c \
 	    host/crypto/ll_sha256_avx512.c \
 	    host/crypto/ll_sm3.c host/crypto/ll_sm3_avx2.c host/crypto/ll_sm3_avx512.c \
-	    host/crypto/ll_merkle.c
+	    host/crypto/ll_merkle.c host/crypto/ll_sig.c
 UNIT_TESTS += test_ll_sha256 test_ll_sm3 test_ll_merkle
+# ll_sig: OpenSSL (Ed25519, SM2) and libsodium (Ed25519)
+LDLIBS_LIB += $(LIBCRYPTO) $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
+UNIT_TESTS += test_ll_sig

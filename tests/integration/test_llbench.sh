@@ -34,6 +34,9 @@ check "merkle suite has the 65536-leaf internal-node ratio" \
 check "commit suite has sha256/full/1000 vs raw-lmdb" \
 	jq -e -s 'any(.[]; .suite=="commit" and .case=="sha256/full/1000" and .baseline=="raw-lmdb"
 		and .unit=="records/s")' "$out"
+check "sig suite has ed25519 libsodium vs openssl, and sm2" \
+	jq -e -s 'any(.[]; .suite=="sig" and .case=="ed25519/libsodium" and .baseline=="openssl")
+		and any(.[]; .suite=="sig" and .case=="sm2-sm3/openssl")' "$out"
 check "unknown suite exits 2" bash -c "'$bin/llbench' nosuch; [ \$? -eq 2 ]"
 check "bad --seconds exits 2" bash -c "'$bin/llbench' hash --seconds -1; [ \$? -eq 2 ]"
 check "--seconds with trailing junk exits 2" bash -c "'$bin/llbench' hash --seconds 0.5x; [ \$? -eq 2 ]"
