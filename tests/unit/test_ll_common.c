@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ll_bytes.h"
+#include "ll_token_bucket.h"
 #include "ll_err.h"
 #include "ll_hex.h"
 #include "ll_log.h"
@@ -172,9 +173,49 @@ static void test_bytes_orders_are_fixed(void **state)
 	assert_int_equal(ll_get_be64(buf), 0x0102030405060708ULL);
 }
 
+static void test_token_bucket_admits_rate_and_burst(void **state)
+{
+	(void)state;
+	struct ll_token_bucket b;
+	const uint64_t s = 1000000000ULL;
+	assert_int_equal(ll_token_bucket_init(&b, 100, 10, 5 * s), 0);
+	/* a full bucket: the burst, then nothing */
+	for (int i = 0; i < 10; i++)
+		assert_true(ll_token_bucket_take(&b, 1, 5 * s));
+	assert_false(ll_token_bucket_take(&b, 1, 5 * s));
+	/* 100 a second: one token every 10 ms, exactly */
+	assert_false(ll_token_bucket_take(&b, 1, 5 * s + 9999999));
+	assert_true(ll_token_bucket_take(&b, 1, 5 * s + 10000000));
+	assert_false(ll_token_bucket_take(&b, 1, 5 * s + 10000000));
+	/* a long pause fills it to the burst, not beyond */
+	assert_true(ll_token_bucket_take(&b, 10, 3600 * s));
+	assert_false(ll_token_bucket_take(&b, 1, 3600 * s));
+	assert_false(ll_token_bucket_take(&b, 11, 7200 * s));	/* more than a burst, ever */
+	assert_true(ll_token_bucket_take(&b, 10, 7200 * s));
+	/* a clock that stands still or steps back refills nothing */
+	assert_false(ll_token_bucket_take(&b, 1, 7000 * s));
+	/* over a second of steady demand: rate plus the burst it started with */
+	assert_int_equal(ll_token_bucket_init(&b, 1000, 50, 0), 0);
+	int got = 0;
+	for (uint64_t t = 0; t <= s; t += 100000)	/* every 0.1 ms */
+		got += ll_token_bucket_take(&b, 1, t);
+	assert_int_equal(got, 1000 + 50);
+	/* rate 0: no limit; bad settings refused */
+	assert_int_equal(ll_token_bucket_init(&b, 0, 0, 0), 0);
+	assert_true(ll_token_bucket_take(&b, 1000000, 0));
+	assert_int_equal(ll_token_bucket_init(&b, 10, 0, 0), -EINVAL);
+	assert_int_equal(ll_token_bucket_init(&b, LL_TOKEN_BUCKET_MAX + 1, 1, 0), -EINVAL);
+	/* the largest settings do not overflow */
+	assert_int_equal(ll_token_bucket_init(&b, LL_TOKEN_BUCKET_MAX, LL_TOKEN_BUCKET_MAX, 0), 0);
+	assert_true(ll_token_bucket_take(&b, LL_TOKEN_BUCKET_MAX, 0));
+	assert_false(ll_token_bucket_take(&b, 1, 0));
+	assert_true(ll_token_bucket_take(&b, LL_TOKEN_BUCKET_MAX, UINT64_MAX));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_token_bucket_admits_rate_and_burst),
 		cmocka_unit_test(test_log_level_parse_accepts_names_only),
 		cmocka_unit_test(test_log_set_level_filters),
 		cmocka_unit_test(test_log_cuts_long_lines),
