@@ -165,8 +165,8 @@ static int commit_errno(struct ll_store *s, int rc, uint64_t need)
  * transaction writes, to tell a full disk from an I/O error. Returns 0 or
  * -errno (logged).
  */
-static int write_txn(struct ll_store *s, int (*body)(struct ll_store *, MDB_txn *, void *),
-		     void *arg, uint64_t need, const char *what)
+int ll_store_write_txn(struct ll_store *s, int (*body)(struct ll_store *, MDB_txn *, void *),
+		       void *arg, uint64_t need, const char *what)
 {
 	for (;;) {
 		MDB_txn *txn;
@@ -420,7 +420,7 @@ int ll_store_open(const struct ll_store_cfg *cfg, ll_store_t **out)
 		goto err_mutex;
 	if ((rc = open_env(s, cfg)) < 0)
 		goto err_unlock;
-	if ((rc = write_txn(s, init_body, NULL, 64 << 10, "initialise")) < 0)
+	if ((rc = ll_store_write_txn(s, init_body, NULL, 64 << 10, "initialise")) < 0)
 		goto err_env;
 	if ((rc = ll_store_txindex_open(s)) < 0)
 		goto err_env;
@@ -733,6 +733,9 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 	if ((rc = ll_store_txindex_commit(s, txn, b->height, b->txids, b->tx_count,
 					  b->first_log_index)))
 		return rc;
+	for (size_t i = 0; i < b->client_state_count; i++)
+		if ((rc = ll_store_client_state_put(s, txn, &b->client_states[i], b->height)))
+			return rc;
 
 	ll_put_le(tip, b->first_log_index + b->tx_count, 8);
 	if ((rc = ll_store_meta_put(s, txn, "log_size", tip, sizeof tip)))
@@ -750,7 +753,8 @@ int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
 	int rc;
 
 	if (!s || !b || !b->hash || (!b->header && b->header_len) || (!b->body && b->body_len) ||
-	    (!b->txids && b->tx_count) || (!b->log_nodes && b->log_node_count))
+	    (!b->txids && b->tx_count) || (!b->log_nodes && b->log_node_count) ||
+	    (!b->client_states && b->client_state_count))
 		return -EINVAL;
 	snprintf(what, sizeof what, "commit block %" PRIu64, b->height);
 	pthread_mutex_lock(&s->write_lock);
@@ -758,7 +762,7 @@ int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
 	/* the payload, its index entries, and a margin for merges and the trees' pages */
 	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 48 +
 	       (uint64_t)b->log_node_count * 32 + (1 << 20);
-	rc = write_txn(s, commit_body, (void *)b, need, what);
+	rc = ll_store_write_txn(s, commit_body, (void *)b, need, what);
 	if (rc == 0)
 		ll_store_txindex_committed(s);
 	pthread_mutex_unlock(&s->write_lock);

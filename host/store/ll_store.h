@@ -42,7 +42,10 @@ struct ll_store_block {
 					 * must equal the log size after the tip */
 	const uint8_t *log_nodes;	/* the nodes ll_ledger_log_append made for the */
 	size_t log_node_count;		/* block, packed (32 bytes each), written in */
-};					/* the same transaction */
+					/* the same transaction */
+	const struct ll_store_client_state *client_states;	/* clients' state after */
+	size_t client_state_count;				/* the block (replay) */
+};
 
 /* Where a transaction sits. */
 struct ll_store_tx_location {
@@ -113,6 +116,56 @@ int ll_store_body(ll_store_t *s, uint64_t height, uint8_t **out, size_t *len);
  * never was. Costs one seek per txindex run (see ll_store_index_stats).
  */
 int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location *loc);
+
+/*
+ * Clients: the registry of who may send transactions, in the `clients`
+ * database. Each client also has an opaque state (its anti-replay window),
+ * written with the blocks that move it, in their transactions.
+ */
+#define LL_STORE_CLIENT_KEY_MAX 64
+#define LL_STORE_CLIENT_STATE_MAX 512
+
+struct ll_store_client {
+	uint8_t id[32];			/* the key id records name the client by */
+	uint8_t scheme;			/* the wire's: 0 none, 1 Ed25519, 2 SM2-SM3 */
+	bool trusted;			/* may send scheme 0 (a gateway that verified) */
+	uint8_t pub_len;
+	uint8_t pub[LL_STORE_CLIENT_KEY_MAX];
+	uint64_t rate;			/* records a second; 0: no limit */
+	uint64_t burst;
+};
+
+struct ll_store_client_state {
+	const uint8_t *id;		/* 32 bytes */
+	const uint8_t *state;
+	size_t len;			/* at most LL_STORE_CLIENT_STATE_MAX */
+};
+
+/*
+ * ll_store_client_put - registers c, or replaces the registration with its id
+ * (its state is kept). Its own durable transaction. Returns 0, -EINVAL, -ENOSPC.
+ */
+int ll_store_client_put(ll_store_t *s, const struct ll_store_client *c);
+
+/* ll_store_client_get - the registration of id; -ENOENT when there is none. */
+int ll_store_client_get(ll_store_t *s, const uint8_t id[32], struct ll_store_client *c);
+
+/* ll_store_client_del - removes the registration and its state; -ENOENT when none. */
+int ll_store_client_del(ll_store_t *s, const uint8_t id[32]);
+
+/*
+ * ll_store_client_list - calls fn for every registered client, in id order,
+ * until it returns non-zero (returned); 0 after the last, -errno.
+ */
+int ll_store_client_list(ll_store_t *s, int (*fn)(void *ctx, const struct ll_store_client *c),
+			 void *ctx);
+
+/*
+ * ll_store_client_state - copies id's state as the last committed block left
+ * it into out (room for cap); *len its size. -ENOENT when it has none yet.
+ */
+int ll_store_client_state(ll_store_t *s, const uint8_t id[32], uint8_t *out, size_t cap,
+			  size_t *len);
 
 /*
  * The txindex is kept as sorted runs: each block appends one, and a merge

@@ -68,6 +68,12 @@ int ll_store_put_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, u
 int ll_store_get_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, uint64_t prefix,
 			uint32_t first, uint8_t **out, size_t *len);
 int ll_store_begin_read(struct ll_store *s, MDB_txn **txn);
+/*
+ * Runs body in one write transaction and commits it, growing the map and
+ * running body again when it fills; 0 or -errno (logged). Call with write_lock.
+ */
+int ll_store_write_txn(struct ll_store *s, int (*body)(struct ll_store *, MDB_txn *, void *),
+		       void *arg, uint64_t need, const char *what);
 void ll_store_end_read(struct ll_store *s, MDB_txn *txn);
 
 /*
@@ -108,5 +114,10 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 void ll_store_txindex_committed(struct ll_store *s);
 int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txid,
 			    uint64_t *log_index);
+
+/* ll_store_clients.c: a client's state, inside the block's transaction. */
+struct ll_store_client_state;
+int ll_store_client_state_put(struct ll_store *s, MDB_txn *txn,
+			      const struct ll_store_client_state *st, uint64_t height);
 
 #endif /* LL_STORE_INTERNAL_H */

@@ -866,6 +866,132 @@ static void test_txindex_merge_cut_short_is_deleted_at_open(void **state)
 	ll_store_close(s);
 }
 
+static int count_client(void *ctx, const struct ll_store_client *c)
+{
+	uint8_t *seen = ctx;
+	seen[c->id[0]]++;
+	return 0;
+}
+
+static int stop_at_first(void *ctx, const struct ll_store_client *c)
+{
+	(void)c;
+	(*(int *)ctx)++;
+	return 7;
+}
+
+/* The registry: register, read back, replace, list, remove; and it survives a reopen. */
+static void test_clients_register_list_remove(void **state)
+{
+	struct fixture *f = *state;
+	ll_store_t *s = NULL;
+	struct ll_store_client c = { .scheme = 1, .pub_len = 32, .rate = 500, .burst = 50 }, got;
+
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	for (int i = 0; i < 3; i++) {
+		memset(c.id, 0x10 * (i + 1), 32);
+		memset(c.pub, 0xa0 + i, 32);
+		c.rate = 100 * (uint64_t)(i + 1);
+		assert_int_equal(ll_store_client_put(s, &c), 0);
+	}
+	ll_store_close(s);
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	memset(c.id, 0x20, 32);
+	assert_int_equal(ll_store_client_get(s, c.id, &got), 0);
+	assert_memory_equal(got.id, c.id, 32);
+	assert_int_equal(got.scheme, 1);
+	assert_false(got.trusted);
+	assert_int_equal(got.pub_len, 32);
+	assert_int_equal(got.pub[31], 0xa1);
+	assert_int_equal(got.rate, 200);
+	assert_int_equal(got.burst, 50);
+	/* replaced in place: an SM2 key now */
+	c.scheme = 2;
+	c.pub_len = 64;
+	memset(c.pub, 0x77, 64);
+	assert_int_equal(ll_store_client_put(s, &c), 0);
+	assert_int_equal(ll_store_client_get(s, c.id, &got), 0);
+	assert_int_equal(got.scheme, 2);
+	assert_int_equal(got.pub_len, 64);
+	assert_int_equal(got.pub[63], 0x77);
+
+	uint8_t seen[256] = { 0 };
+	assert_int_equal(ll_store_client_list(s, count_client, seen), 0);
+	assert_int_equal(seen[0x10] + seen[0x20] + seen[0x30], 3);
+	int calls = 0;
+	assert_int_equal(ll_store_client_list(s, stop_at_first, &calls), 7);
+	assert_int_equal(calls, 1);
+
+	assert_int_equal(ll_store_client_del(s, c.id), 0);
+	assert_int_equal(ll_store_client_get(s, c.id, &got), -ENOENT);
+	assert_int_equal(ll_store_client_del(s, c.id), -ENOENT);
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(ll_store_client_list(s, count_client, seen), 0);
+	assert_int_equal(seen[0x10] + seen[0x20] + seen[0x30], 2);
+
+	/* scheme 0 only for a trusted gateway; keys that do not fit are refused */
+	c.scheme = 0;
+	c.trusted = false;
+	assert_int_equal(ll_store_client_put(s, &c), -EINVAL);
+	c.trusted = true;
+	c.pub_len = 0;
+	assert_int_equal(ll_store_client_put(s, &c), 0);
+	c.scheme = 3;
+	assert_int_equal(ll_store_client_put(s, &c), -EINVAL);
+	c.scheme = 1;
+	c.pub_len = LL_STORE_CLIENT_KEY_MAX + 1;
+	assert_int_equal(ll_store_client_put(s, &c), -EINVAL);
+	ll_store_close(s);
+}
+
+/* A client's state moves only with the block that carries it, all or nothing. */
+static void test_client_state_moves_with_its_block(void **state)
+{
+	struct fixture *f = *state;
+	ll_store_t *s = NULL;
+	uint8_t id[32], st[LL_STORE_CLIENT_STATE_MAX + 1], out[LL_STORE_CLIENT_STATE_MAX];
+	size_t len;
+	struct tblock t;
+
+	memset(id, 0x42, 32);
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	assert_int_equal(ll_store_client_state(s, id, out, sizeof out, &len), -ENOENT);
+	commit_range(s, 0, 2, 51);
+
+	memset(st, 0x01, sizeof st);
+	struct ll_store_client_state cs = { .id = id, .state = st, .len = 137 };
+	tblock_make(&t, 2, 100, 2, log_before_mod5(2), 51);
+	t.b.client_states = &cs;
+	t.b.client_state_count = 1;
+	assert_int_equal(ll_store_commit(s, &t.b), 0);
+	tblock_free(&t);
+	assert_int_equal(ll_store_client_state(s, id, out, sizeof out, &len), 0);
+	assert_int_equal(len, 137);
+	assert_memory_equal(out, st, 137);
+	assert_int_equal(ll_store_client_state(s, id, out, 10, &len), -ENOSPC);
+
+	/* a block refused for any reason leaves the state as it was */
+	memset(st, 0x02, sizeof st);
+	cs.len = LL_STORE_CLIENT_STATE_MAX + 1;
+	tblock_make(&t, 3, 100, 3, log_before_mod5(3), 51);
+	t.b.client_states = &cs;
+	t.b.client_state_count = 1;
+	assert_int_equal(ll_store_commit(s, &t.b), -EINVAL);
+	assert_block_absent(s, &t);
+	assert_int_equal(ll_store_client_state(s, id, out, sizeof out, &len), 0);
+	assert_int_equal(out[0], 0x01);
+	/* the same block with a state that fits goes in with it */
+	cs.len = 200;
+	assert_int_equal(ll_store_commit(s, &t.b), 0);
+	tblock_free(&t);
+	ll_store_close(s);
+	assert_int_equal(ll_store_open(&f->cfg, &s), 0);
+	assert_int_equal(ll_store_client_state(s, id, out, sizeof out, &len), 0);
+	assert_int_equal(len, 200);
+	assert_int_equal(out[199], 0x02);
+	ll_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +1014,8 @@ int main(void)
 		STORE_TEST(test_commit_keeps_log_nodes_and_size),
 		STORE_TEST(test_txindex_runs_merge_and_lookups_stay_exact),
 		STORE_TEST(test_txindex_merge_cut_short_is_deleted_at_open),
+		STORE_TEST(test_clients_register_list_remove),
+		STORE_TEST(test_client_state_moves_with_its_block),
 	};
 	return cmocka_run_group_tests_name("ll_store", tests, NULL, NULL);
 }
