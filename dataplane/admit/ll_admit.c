@@ -1,0 +1,167 @@
+/* The client table is open addressing on the key id's first 8 bytes, sized at
+ * open: a lookup is a probe or two, and nothing is allocated per frame. */
+#include "ll_admit.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ll_bytes.h"
+#include "ll_replay.h"
+#include "ll_sig.h"
+#include "ll_store.h"
+#include "ll_token_bucket.h"
+
+struct client {
+	bool used;
+	uint8_t id[32];
+	uint8_t scheme;
+	bool trusted;
+	ll_sig_key_t *key;		/* NULL for scheme 0 */
+	struct ll_token_bucket bucket;
+	struct ll_replay_window window;	/* committed and in flight */
+};
+
+struct ll_admit {
+	uint32_t chain_id;
+	uint32_t slots;			/* a power of two, at least twice max_clients */
+	uint32_t clients, max_clients;
+	struct client *table;
+	struct ll_admit_stats stats;
+	/* per frame: each record's client, and chain id || record to verify */
+	struct client *owner[LL_WIRE_MAX_RECORDS];
+	uint8_t msg[4 + UINT16_MAX];
+};
+
+int ll_admit_open(const struct ll_admit_cfg *cfg, ll_admit_t **out)
+{
+	if (!cfg || !out || cfg->max_clients == 0 || cfg->max_clients > (1u << 30))
+		return -EINVAL;
+	struct ll_admit *a = calloc(1, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	a->chain_id = cfg->chain_id;
+	a->max_clients = cfg->max_clients;
+	for (a->slots = 2; a->slots < 2 * cfg->max_clients; a->slots *= 2)
+		;
+	if (!(a->table = calloc(a->slots, sizeof *a->table))) {
+		free(a);
+		return -ENOMEM;
+	}
+	*out = a;
+	return 0;
+}
+
+void ll_admit_close(ll_admit_t *a)
+{
+	if (!a)
+		return;
+	for (uint32_t i = 0; i < a->slots; i++)
+		ll_sig_key_close(a->table[i].key);
+	free(a->table);
+	free(a);
+}
+
+/* The slot holding id, or the empty one where it would go. */
+static struct client *slot_of(const ll_admit_t *a, const uint8_t *id)
+{
+	uint32_t i = (uint32_t)ll_get_le(id, 8) & (a->slots - 1);
+	while (a->table[i].used && memcmp(a->table[i].id, id, 32))
+		i = (i + 1) & (a->slots - 1);
+	return &a->table[i];
+}
+
+int ll_admit_add_client(ll_admit_t *a, const struct ll_store_client *c, const uint8_t *state,
+			size_t state_len, uint64_t now_ns)
+{
+	struct ll_replay_window window = { 0 };
+	struct ll_token_bucket bucket;
+	ll_sig_key_t *key = NULL;
+	int rc;
+
+	if (!a || !c || (c->scheme == LL_WIRE_SCHEME_NONE && !c->trusted))
+		return -EINVAL;
+	if (state && (rc = ll_replay_decode(state, state_len, &window)) < 0)
+		return rc;
+	if ((rc = ll_token_bucket_init(&bucket, c->rate, c->burst ? c->burst : c->rate,
+				       now_ns)) < 0)
+		return rc;
+	struct client *slot = slot_of(a, c->id);
+	if (!slot->used && a->clients == a->max_clients)
+		return -ENOSPC;
+	if (c->scheme != LL_WIRE_SCHEME_NONE &&
+	    (rc = ll_sig_key_open(c->scheme, LL_SIG_IMPL_AUTO, c->pub, c->pub_len, &key)) < 0)
+		return rc;
+	if (slot->used)
+		ll_sig_key_close(slot->key);
+	else
+		a->clients++;
+	*slot = (struct client){ .used = true, .scheme = c->scheme, .trusted = c->trusted,
+				 .key = key, .bucket = bucket, .window = window };
+	memcpy(slot->id, c->id, 32);
+	return 0;
+}
+
+static enum ll_wire_verdict drop(ll_admit_t *a, enum ll_wire_verdict v)
+{
+	a->stats.dropped[v]++;
+	return v;
+}
+
+enum ll_wire_verdict ll_admit_frame(ll_admit_t *a, const struct ll_wire_frame *f,
+				    uint64_t now_ns)
+{
+	if (!a || !f || f->count == 0 || f->count > LL_WIRE_MAX_RECORDS)
+		return LL_WIRE_BAD_LENGTH;
+	if (f->chain_id != a->chain_id)
+		return drop(a, LL_WIRE_CHAIN_MISMATCH);
+
+	/* who sent each record, in the scheme they registered, and no nonce twice */
+	for (unsigned i = 0; i < f->count; i++) {
+		const struct ll_wire_record *r = &f->rec[i];
+		struct client *c = slot_of(a, r->client);
+		if (!c->used)
+			return drop(a, LL_WIRE_UNKNOWN_CLIENT);
+		if (r->scheme != c->scheme &&
+		    !(r->scheme == LL_WIRE_SCHEME_NONE && c->trusted))
+			return drop(a, LL_WIRE_BAD_SIGNATURE);
+		if (ll_replay_check(&c->window, r->nonce) != LL_REPLAY_NEW)
+			return drop(a, LL_WIRE_REPLAY);
+		for (unsigned j = 0; j < i; j++)
+			if (a->owner[j] == c && f->rec[j].nonce == r->nonce)
+				return drop(a, LL_WIRE_REPLAY);
+		a->owner[i] = c;
+	}
+	/* each client's records against its rate, before any signature is checked */
+	for (unsigned i = 0; i < f->count; i++) {
+		bool first = true;
+		uint64_t n = 0;
+		for (unsigned j = 0; j < f->count; j++) {
+			first &= !(j < i && a->owner[j] == a->owner[i]);
+			n += a->owner[j] == a->owner[i];
+		}
+		if (first && !ll_token_bucket_take(&a->owner[i]->bucket, n, now_ns))
+			return drop(a, LL_WIRE_RATE_LIMITED);
+	}
+	for (unsigned i = 0; i < f->count; i++) {
+		const struct ll_wire_record *r = &f->rec[i];
+		if (r->scheme == LL_WIRE_SCHEME_NONE)
+			continue;
+		size_t rest;
+		ll_wire_signed_bytes(a->chain_id, r, a->msg, &rest);
+		memcpy(a->msg + 4, r->bytes, rest);
+		if (ll_sig_verify(a->owner[i]->key, a->msg, 4 + rest, r->sig) != 0)
+			return drop(a, LL_WIRE_BAD_SIGNATURE);
+	}
+	for (unsigned i = 0; i < f->count; i++)
+		ll_replay_mark(&a->owner[i]->window, f->rec[i].nonce);
+	a->stats.frames_admitted++;
+	a->stats.records_admitted += f->count;
+	return LL_WIRE_OK;
+}
+
+void ll_admit_stats(const ll_admit_t *a, struct ll_admit_stats *out)
+{
+	*out = a->stats;
+}
