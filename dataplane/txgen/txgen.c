@@ -1,0 +1,632 @@
+/* txgen, LedgerLine's packet generator: signed frames for N clients, sent over a
+ * UDP socket or written to a pcap for replay, with a chosen share of malformed
+ * frames of each kind and of replays; `inspect` reads them back through the
+ * appliance's own parser and admission and counts the verdicts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <sodium.h>
+
+#include "ll_admit.h"
+#include "ll_err.h"
+#include "ll_hex.h"
+#include "ll_sig.h"
+#include "ll_store.h"
+#include "ll_time.h"
+#include "ll_wire.h"
+
+#define MAX_CLIENTS 4096
+#define MAX_FRAME 9000		/* a jumbo frame's payload at most */
+
+/* A client txgen signs for: its registration and its secret. */
+struct client {
+	struct ll_store_client reg;
+	uint8_t secret[64];	/* Ed25519: libsodium's 64-byte key; SM2: d in 32 */
+	EVP_PKEY *sm2;
+	uint64_t nonce;
+};
+
+struct opts {
+	const char *keys, *out, *to, *listen;
+	uint32_t chain_id;
+	uint64_t count;		/* frames */
+	uint64_t rate;		/* frames a second; 0: as fast as it goes */
+	unsigned records;	/* per frame */
+	unsigned payload;
+	unsigned clients;
+	int scheme;
+	bool receipt;
+	double malformed, replays;
+	double seconds;		/* inspect --listen: stop after this long idle */
+};
+
+/* The kinds of bad frame, cycled through: each must meet its own counter. */
+static const enum ll_wire_verdict bad_kinds[] = {
+	LL_WIRE_BAD_MAGIC, LL_WIRE_BAD_VERSION, LL_WIRE_CHAIN_MISMATCH, LL_WIRE_BAD_LENGTH,
+	LL_WIRE_UNKNOWN_SCHEME, LL_WIRE_BAD_SIGNATURE, LL_WIRE_UNKNOWN_CLIENT,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: txgen keygen --keys FILE [--clients N] [--scheme ed25519|sm2|none]\n"
+		"       txgen pcap   --keys FILE --out FILE.pcap [frame options]\n"
+		"       txgen send   --keys FILE --to HOST:PORT [frame options] [--rate FPS]\n"
+		"       txgen inspect --keys FILE (--pcap FILE | --listen HOST:PORT) [--chain ID]\n"
+		"frame options: --count N (frames, 1000) --records K (per frame, 1..64, 1)\n"
+		"  --payload B (bytes, 128) --chain ID (1) --receipt\n"
+		"  --malformed P (share of frames broken, each kind in turn, 0)\n"
+		"  --replays P (share of frames that resend an earlier record, 0)\n"
+		"keys file: one client a line, '<scheme> <secret hex> <public hex> <trusted 0|1>'\n");
+}
+
+/* --- keys --- */
+
+static EVP_PKEY *sm2_from_secret(const uint8_t d[32], uint8_t pub[64])
+{
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	BIGNUM *priv = BN_bin2bn(d, 32, NULL);
+	EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_sm2);
+	EC_POINT *point = group ? EC_POINT_new(group) : NULL;
+	uint8_t oct[65];
+
+	if (!ctx || !bld || !priv || !point || !EC_POINT_mul(group, point, priv, NULL, NULL, NULL) ||
+	    EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, oct, sizeof oct,
+			       NULL) != sizeof oct ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, oct, sizeof oct) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) <= 0)
+		pkey = NULL;
+	else
+		memcpy(pub, oct + 1, 64);
+	EC_POINT_free(point);
+	EC_GROUP_free(group);
+	BN_free(priv);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+static int keygen(const struct opts *o)
+{
+	FILE *f = fopen(o->keys, "w");
+	if (!f) {
+		fprintf(stderr, "txgen: %s: %s\n", o->keys, strerror(errno));
+		return 1;
+	}
+	for (unsigned i = 0; i < o->clients; i++) {
+		uint8_t secret[64], pub[64];
+		size_t secret_len = 0, pub_len = 0;
+		char sh[129], ph[129];
+		if (o->scheme == LL_WIRE_SCHEME_SM2_SM3) {
+			EVP_PKEY *k = NULL;
+			do {	/* d must be below the order: draw again in the rare case */
+				randombytes_buf(secret, 32);
+				k = sm2_from_secret(secret, pub);
+			} while (!k);
+			EVP_PKEY_free(k);
+			secret_len = 32;
+			pub_len = 64;
+		} else {
+			crypto_sign_ed25519_keypair(pub, secret);
+			secret_len = 64;
+			pub_len = 32;
+		}
+		ll_hex_encode(secret, secret_len, sh);
+		sh[2 * secret_len] = '\0';
+		ll_hex_encode(pub, pub_len, ph);
+		ph[2 * pub_len] = '\0';
+		fprintf(f, "%d %s %s %d\n", o->scheme, sh, ph, o->scheme == LL_WIRE_SCHEME_NONE);
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "txgen: %s: %s\n", o->keys, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int load_keys(const char *path, struct client *c, unsigned *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], sh[260], ph[260];
+	int scheme, trusted;
+	if (!f) {
+		fprintf(stderr, "txgen: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	*n = 0;
+	for (unsigned lineno = 1; fgets(line, sizeof line, f); lineno++) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		struct client *k = &c[*n];
+		memset(k, 0, sizeof *k);
+		if (*n == MAX_CLIENTS || sscanf(line, "%d %259s %259s %d", &scheme, sh, ph,
+						 &trusted) != 4 || scheme < 0 || scheme > 2 ||
+		    strlen(sh) > 2 * sizeof k->secret || strlen(ph) > 2 * sizeof k->reg.pub ||
+		    ll_hex_decode(sh, strlen(sh), k->secret) < 0 ||
+		    ll_hex_decode(ph, strlen(ph), k->reg.pub) < 0) {
+			fprintf(stderr, "txgen: %s:%u: not a key line\n", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		k->reg.scheme = (uint8_t)scheme;
+		k->reg.trusted = trusted != 0;
+		k->reg.pub_len = (uint8_t)(strlen(ph) / 2);
+		if (scheme == LL_WIRE_SCHEME_SM2_SM3) {
+			uint8_t pub[64];
+			if (!(k->sm2 = sm2_from_secret(k->secret, pub))) {
+				fprintf(stderr, "txgen: %s:%u: not an SM2 key\n", path, lineno);
+				fclose(f);
+				return -1;
+			}
+		}
+		/* scheme 0 gateways are named by a hash of their "public" bytes, like Ed25519 */
+		if (ll_sig_key_id(scheme == 2 ? 2 : 1, k->reg.pub, k->reg.pub_len, k->reg.id) < 0) {
+			fprintf(stderr, "txgen: %s:%u: key of the wrong size\n", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		(*n)++;
+	}
+	fclose(f);
+	if (*n == 0) {
+		fprintf(stderr, "txgen: %s: no keys\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- frames --- */
+
+static int sign(const struct client *c, uint32_t chain_id, uint8_t *rec, size_t len)
+{
+	uint8_t msg[4 + MAX_FRAME];
+	size_t body = len - LL_SIG_BYTES;
+	msg[0] = (uint8_t)chain_id;
+	msg[1] = (uint8_t)(chain_id >> 8);
+	msg[2] = (uint8_t)(chain_id >> 16);
+	msg[3] = (uint8_t)(chain_id >> 24);
+	memcpy(msg + 4, rec, body);
+	if (c->reg.scheme == LL_WIRE_SCHEME_ED25519)
+		return crypto_sign_ed25519_detached(rec + body, NULL, msg, 4 + body, c->secret);
+	uint8_t der[80];
+	size_t der_len = sizeof der;
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(c->sm2, NULL);
+	int rc = -1;
+	if (mctx && pctx && EVP_PKEY_CTX_set1_id(pctx, LL_SIG_SM2_DEFAULT_ID, 16) == 1) {
+		EVP_MD_CTX_set_pkey_ctx(mctx, pctx);
+		if (EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, c->sm2) == 1 &&
+		    EVP_DigestSign(mctx, der, &der_len, msg, 4 + body) == 1) {
+			const uint8_t *p = der;
+			ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+			if (es && BN_bn2binpad(ECDSA_SIG_get0_r(es), rec + body, 32) == 32 &&
+			    BN_bn2binpad(ECDSA_SIG_get0_s(es), rec + body + 32, 32) == 32)
+				rc = 0;
+			ECDSA_SIG_free(es);
+		}
+	}
+	EVP_MD_CTX_free(mctx);
+	EVP_PKEY_CTX_free(pctx);
+	return rc;
+}
+
+/* The generator's state: clients, the last good record (for replays), counts. */
+struct gen {
+	const struct opts *o;
+	struct client *clients;
+	unsigned nclients, next_client;
+	uint8_t last[MAX_FRAME];	/* the last good frame, resent as a replay */
+	size_t last_len;
+	uint64_t made, bad_total, bad_made[LL_WIRE_VERDICT_COUNT], replays_made;
+	double bad_debt, replay_debt;
+};
+
+/* The next frame into buf: good, broken (of the next kind) or a replay; its length. */
+static int next_frame(struct gen *g, uint8_t *buf, size_t cap)
+{
+	const struct opts *o = g->o;
+	g->made++;
+	g->replay_debt += o->replays;
+	if (g->replay_debt >= 1 && g->last_len) {
+		g->replay_debt -= 1;
+		g->replays_made++;
+		memcpy(buf, g->last, g->last_len);
+		return (int)g->last_len;
+	}
+	struct ll_wire_builder b;
+	uint8_t payload[MAX_FRAME];
+	enum ll_wire_verdict kind = LL_WIRE_OK;
+	g->bad_debt += o->malformed;
+	if (g->bad_debt >= 1) {
+		g->bad_debt -= 1;
+		kind = bad_kinds[g->bad_total++ % LL_ARRAY_LEN(bad_kinds)];
+		g->bad_made[kind]++;
+	}
+	if (ll_wire_frame_begin(&b, buf, cap, o->chain_id) < 0)
+		return -ENOSPC;
+	for (unsigned i = 0; i < o->records; i++) {
+		struct client *c = &g->clients[g->next_client++ % g->nclients];
+		uint8_t *rec, id[32];
+		for (unsigned j = 0; j < o->payload; j++)
+			payload[j] = (uint8_t)(g->made * 31 + i * 7 + j);
+		memcpy(id, c->reg.id, 32);
+		if (kind == LL_WIRE_UNKNOWN_CLIENT && i == 0)
+			randombytes_buf(id, 32);
+		int rc = ll_wire_frame_add(&b, c->reg.scheme, o->receipt ? LL_WIRE_FLAG_RECEIPT : 0,
+					   ++c->nonce, id, payload, (uint16_t)o->payload, NULL,
+					   &rec);
+		if (rc < 0)
+			return rc;
+		if (c->reg.scheme != LL_WIRE_SCHEME_NONE &&
+		    sign(c, o->chain_id, rec, (size_t)(b.buf + b.len - rec)) < 0)
+			return -EIO;
+		if (kind == LL_WIRE_BAD_SIGNATURE && i == 0)
+			rec[LL_WIRE_RECORD_HEADER_BYTES] ^= 0x01;	/* after signing */
+		if (kind == LL_WIRE_UNKNOWN_SCHEME && i == 0)
+			rec[2] = 9;
+	}
+	int len = ll_wire_frame_end(&b);
+	switch (kind) {
+	case LL_WIRE_BAD_MAGIC:
+		buf[0] ^= 0xff;
+		break;
+	case LL_WIRE_BAD_VERSION:
+		buf[2] = 7;
+		break;
+	case LL_WIRE_CHAIN_MISMATCH:
+		buf[4] ^= 0x5a;
+		break;
+	case LL_WIRE_BAD_LENGTH:
+		len -= 1;	/* the last record cut short */
+		break;
+	default:
+		break;
+	}
+	if (kind == LL_WIRE_OK) {
+		memcpy(g->last, buf, (size_t)len);
+		g->last_len = (size_t)len;
+	}
+	return len;
+}
+
+/* --- pcap --- */
+
+static void put16be(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Ethernet + IPv4 + UDP around the payload, as a client on 10.0.0.2 sends to 10.0.0.1. */
+static size_t encapsulate(const uint8_t *payload, size_t len, uint8_t *pkt)
+{
+	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02 };
+	memcpy(pkt, macs, 12);
+	put16be(pkt + 12, 0x0800);
+	uint8_t *ip = pkt + 14, *udp = ip + 20;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16be(ip + 2, (uint16_t)(28 + len));
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 10, ip[15] = 2;	/* 10.0.0.2 */
+	ip[16] = 10, ip[19] = 1;	/* 10.0.0.1 */
+	uint32_t sum = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16be(ip + 10, (uint16_t)~sum);
+	put16be(udp, 40000);
+	put16be(udp + 2, 7400);
+	put16be(udp + 4, (uint16_t)(8 + len));
+	put16be(udp + 6, 0);	/* no UDP checksum, which IPv4 allows */
+	memcpy(udp + 8, payload, len);
+	return 42 + len;
+}
+
+static int write_pcap(struct gen *g)
+{
+	FILE *f = fopen(g->o->out, "wb");
+	uint8_t frame[MAX_FRAME], pkt[MAX_FRAME + 64];
+	const uint32_t header[6] = { 0xa1b2c3d4, 2 | 4u << 16, 0, 0, 65535, 1 };
+	if (!f || fwrite(header, sizeof header, 1, f) != 1) {
+		fprintf(stderr, "txgen: %s: %s\n", g->o->out, strerror(errno));
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	for (uint64_t i = 0; i < g->o->count; i++) {
+		int len = next_frame(g, frame, sizeof frame);
+		if (len < 0) {
+			fprintf(stderr, "txgen: frame %" PRIu64 ": %s\n", i, ll_strerror(len));
+			fclose(f);
+			return 1;
+		}
+		size_t n = encapsulate(frame, (size_t)len, pkt);
+		uint32_t rec[4] = { (uint32_t)(i / 1000000), (uint32_t)(i % 1000000), (uint32_t)n,
+				    (uint32_t)n };
+		if (fwrite(rec, sizeof rec, 1, f) != 1 || fwrite(pkt, n, 1, f) != 1)
+			break;
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "txgen: %s: %s\n", g->o->out, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* --- send --- */
+
+static int parse_addr(const char *s, struct sockaddr_in *a)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof host)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &a->sin_addr) != 1)
+		return -1;
+	a->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int send_frames(struct gen *g)
+{
+	struct sockaddr_in to;
+	uint8_t frame[MAX_FRAME];
+	if (parse_addr(g->o->to, &to) < 0) {
+		fprintf(stderr, "txgen: --to %s: want IPv4:port\n", g->o->to);
+		return 2;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		perror("txgen: socket");
+		return 1;
+	}
+	uint64_t start = ll_time_mono_ns(), sent = 0, failed = 0, shown = 0;
+	for (uint64_t i = 0; i < g->o->count; i++) {
+		int len = next_frame(g, frame, sizeof frame);
+		if (len < 0) {
+			fprintf(stderr, "txgen: frame %" PRIu64 ": %s\n", i, ll_strerror(len));
+			close(fd);
+			return 1;
+		}
+		if (g->o->rate) {	/* pace: frame i leaves at start + i / rate */
+			uint64_t due = start + i * 1000000000ull / g->o->rate;
+			for (uint64_t now; (now = ll_time_mono_ns()) < due;)
+				nanosleep(&(struct timespec){ .tv_nsec = (long)(due - now) }, NULL);
+		}
+		if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof to) == len)
+			sent++;
+		else
+			failed++;
+		uint64_t now = ll_time_mono_ns();
+		if (now - shown > 250000000ull || i + 1 == g->o->count) {
+			shown = now;
+			fprintf(stderr, "\rtxgen: %" PRIu64 " frames sent, %" PRIu64 " failed, "
+				"%.0f frames/s   ", sent, failed,
+				(double)sent * 1e9 / (double)(now - start + 1));
+		}
+	}
+	fprintf(stderr, "\n");
+	close(fd);
+	return failed ? 1 : 0;
+}
+
+/* --- inspect --- */
+
+struct tally {
+	uint64_t frames, records, verdict[LL_WIRE_VERDICT_COUNT];
+};
+
+static void inspect_one(ll_admit_t *a, uint32_t chain, const uint8_t *buf, size_t len,
+			struct tally *t)
+{
+	static struct ll_wire_frame f;
+	enum ll_wire_verdict v = ll_wire_parse(buf, len, chain, &f);
+	if (v == LL_WIRE_OK)
+		v = ll_admit_frame(a, &f, ll_time_mono_ns());
+	t->frames++;
+	t->verdict[v]++;
+	if (v == LL_WIRE_OK)
+		t->records += f.count;
+}
+
+static int inspect(const struct opts *o, struct client *c, unsigned n)
+{
+	ll_admit_t *a;
+	struct tally t = { 0 };
+	if (ll_admit_open(&(struct ll_admit_cfg){ .chain_id = o->chain_id, .max_clients = n },
+			  &a) < 0)
+		return 1;
+	for (unsigned i = 0; i < n; i++)
+		if (ll_admit_add_client(a, &c[i].reg, NULL, 0, ll_time_mono_ns()) < 0) {
+			fprintf(stderr, "txgen: client %u does not register\n", i);
+			ll_admit_close(a);
+			return 1;
+		}
+	static uint8_t buf[65536];
+	if (o->out) {		/* --pcap */
+		FILE *f = fopen(o->out, "rb");
+		uint32_t header[6], rec[4];
+		if (!f || fread(header, sizeof header, 1, f) != 1 || header[0] != 0xa1b2c3d4 ||
+		    header[5] != 1) {
+			fprintf(stderr, "txgen: %s: not an Ethernet pcap\n", o->out);
+			if (f)
+				fclose(f);
+			ll_admit_close(a);
+			return 1;
+		}
+		while (fread(rec, sizeof rec, 1, f) == 1 && rec[2] <= sizeof buf &&
+		       fread(buf, rec[2], 1, f) == 1)
+			if (rec[2] >= 42 && buf[23] == 17)	/* IPv4 UDP */
+				inspect_one(a, o->chain_id, buf + 42, rec[2] - 42, &t);
+		fclose(f);
+	} else {
+		struct sockaddr_in at;
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		struct timeval tv = { .tv_sec = (time_t)o->seconds,
+				      .tv_usec = (suseconds_t)((o->seconds - (double)(time_t)o->seconds) * 1e6) };
+		if (parse_addr(o->listen, &at) < 0 || fd < 0 ||
+		    bind(fd, (struct sockaddr *)&at, sizeof at) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) {
+			fprintf(stderr, "txgen: --listen %s: %s\n", o->listen, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			ll_admit_close(a);
+			return 1;
+		}
+		printf("listening\n");
+		fflush(stdout);
+		for (ssize_t len; (len = recv(fd, buf, sizeof buf, 0)) >= 0;)
+			inspect_one(a, o->chain_id, buf, (size_t)len, &t);
+		close(fd);
+	}
+	ll_admit_close(a);
+	printf("frames %" PRIu64 " records_admitted %" PRIu64, t.frames, t.records);
+	for (int v = 0; v < LL_WIRE_VERDICT_COUNT; v++)
+		printf(" %s %" PRIu64, ll_wire_verdict_name((enum ll_wire_verdict)v), t.verdict[v]);
+	printf("\n");
+	return 0;
+}
+
+static int number(const char *arg, const char *name, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || end == arg || *end || *out < lo || *out > hi) {
+		fprintf(stderr, "txgen: %s %s: want a number from %g to %g\n", name, arg, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct client clients[MAX_CLIENTS];
+	struct opts o = { .chain_id = 1, .count = 1000, .records = 1, .payload = 128,
+			  .clients = 4, .scheme = LL_WIRE_SCHEME_ED25519, .seconds = 1 };
+	static const struct option longopts[] = {
+		{ "keys", 1, 0, 'k' }, { "out", 1, 0, 'o' }, { "pcap", 1, 0, 'o' },
+		{ "to", 1, 0, 't' }, { "listen", 1, 0, 'l' }, { "chain", 1, 0, 'c' },
+		{ "count", 1, 0, 'n' }, { "rate", 1, 0, 'r' }, { "records", 1, 0, 'R' },
+		{ "payload", 1, 0, 'p' }, { "clients", 1, 0, 'C' }, { "scheme", 1, 0, 's' },
+		{ "receipt", 0, 0, 'e' }, { "malformed", 1, 0, 'm' }, { "replays", 1, 0, 'y' },
+		{ "seconds", 1, 0, 'S' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *cmd = argv[1];
+	double v;
+	int c;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.keys = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 't': o.to = optarg; break;
+		case 'l': o.listen = optarg; break;
+		case 'e': o.receipt = true; break;
+		case 's':
+			o.scheme = !strcmp(optarg, "ed25519") ? 1 : !strcmp(optarg, "sm2") ? 2 :
+				   !strcmp(optarg, "none") ? 0 : -1;
+			if (o.scheme < 0) {
+				fprintf(stderr, "txgen: --scheme %s: want ed25519, sm2 or none\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case '?':
+			usage(stderr);
+			return 2;
+		default:
+			if (number(optarg, argv[optind - 1], 0, 1e12, &v) < 0)
+				return 2;
+			switch (c) {
+			case 'c': if (v > UINT32_MAX) return 2; o.chain_id = (uint32_t)v; break;
+			case 'n': o.count = (uint64_t)v; break;
+			case 'r': o.rate = (uint64_t)v; break;
+			case 'R': if (v < 1 || v > 64) { fprintf(stderr, "txgen: --records: 1..64\n"); return 2; } o.records = (unsigned)v; break;
+			case 'p': if (v > 4096) { fprintf(stderr, "txgen: --payload: 0..4096\n"); return 2; } o.payload = (unsigned)v; break;
+			case 'C': if (v < 1 || v > MAX_CLIENTS) { fprintf(stderr, "txgen: --clients: 1..%d\n", MAX_CLIENTS); return 2; } o.clients = (unsigned)v; break;
+			case 'm': if (v > 1) { fprintf(stderr, "txgen: --malformed: 0..1\n"); return 2; } o.malformed = v; break;
+			case 'y': if (v > 1) { fprintf(stderr, "txgen: --replays: 0..1\n"); return 2; } o.replays = v; break;
+			case 'S': o.seconds = v; break;
+			}
+		}
+	}
+	if (optind != argc || !o.keys) {
+		fprintf(stderr, "txgen: %s\n", optind != argc ? "stray argument" : "--keys is needed");
+		return 2;
+	}
+	if ((size_t)o.records * (LL_WIRE_RECORD_HEADER_BYTES + o.payload + LL_SIG_BYTES) +
+	    LL_WIRE_HEADER_BYTES > MAX_FRAME) {
+		fprintf(stderr, "txgen: %u records of %u bytes do not fit in one datagram\n",
+			o.records, o.payload);
+		return 2;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	if (!strcmp(cmd, "keygen"))
+		return keygen(&o);
+
+	unsigned n;
+	if (load_keys(o.keys, clients, &n) < 0)
+		return 1;
+	struct gen g = { .o = &o, .clients = clients, .nclients = n };
+	int rc;
+	if (!strcmp(cmd, "pcap") && o.out)
+		rc = write_pcap(&g);
+	else if (!strcmp(cmd, "send") && o.to)
+		rc = send_frames(&g);
+	else if (!strcmp(cmd, "inspect") && (!o.out != !o.listen))
+		rc = inspect(&o, clients, n);
+	else {
+		usage(stderr);
+		rc = 2;
+	}
+	if (rc == 0 && strcmp(cmd, "inspect")) {
+		printf("frames %" PRIu64 " malformed %" PRIu64 " replays %" PRIu64, g.made,
+		       g.bad_total, g.replays_made);
+		for (size_t k = 0; k < LL_ARRAY_LEN(bad_kinds); k++)
+			printf(" %s %" PRIu64, ll_wire_verdict_name(bad_kinds[k]),
+			       g.bad_made[bad_kinds[k]]);
+		printf("\n");
+	}
+	for (unsigned i = 0; i < n; i++)
+		EVP_PKEY_free(clients[i].sm2);
+	return rc;
+}
