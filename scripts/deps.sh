@@ -12,7 +12,7 @@ packages=(
 	libinih-dev libssl-dev openssl libsodium-dev libxrt-dev libipsec-mb-dev
 	libpcap-dev libelf-dev zlib1g-dev
 	# lab, tests and operations
-	bpftool iproute2 nftables ethtool util-linux procps kmod jq tshark
+	bpftool iproute2 iputils-ping nftables ethtool util-linux procps kmod jq tshark
 	prometheus valgrind curl
 )
 

@@ -4,4 +4,4 @@
 BINS += txgen
 txgen_SRCS := dataplane/txgen/txgen.c
 txgen_LDLIBS := $(LIBCRYPTO)
-INTEGRATION += tests/integration/test_txgen.sh
+INTEGRATION += tests/integration/test_txgen.sh tests/integration/test_lab.sh
