@@ -15,10 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <sodium.h>
 
 #include "ll_admit.h"
@@ -32,11 +28,10 @@
 #define MAX_CLIENTS 4096
 #define MAX_FRAME 9000		/* a jumbo frame's payload at most */
 
-/* A client txgen signs for: its registration and its secret. */
+/* A client txgen signs for: its registration and its signer. */
 struct client {
 	struct ll_store_client reg;
-	uint8_t secret[64];	/* Ed25519: libsodium's 64-byte key; SM2: d in 32 */
-	EVP_PKEY *sm2;
+	ll_sig_signer_t *signer;	/* NULL for a trusted gateway's scheme 0 */
 	uint64_t nonce;
 };
 
@@ -71,41 +66,12 @@ static void usage(FILE *f)
 		"  --payload B (bytes, 128) --chain ID (1) --receipt\n"
 		"  --malformed P (share of frames broken, each kind in turn, 0)\n"
 		"  --replays P (share of frames that resend an earlier record, 0)\n"
-		"keys file: one client a line, '<scheme> <secret hex> <public hex> <trusted 0|1>'\n");
+		"keys file: one client a line, '<scheme> <secret hex> <public hex> <trusted 0|1>'\n"
+		"  (the secret is the 32-byte Ed25519 seed or SM2 scalar; scheme 0 keys are\n"
+		"  Ed25519 pairs that only name the gateway)\n");
 }
 
 /* --- keys --- */
-
-static EVP_PKEY *sm2_from_secret(const uint8_t d[32], uint8_t pub[64])
-{
-	EVP_PKEY *pkey = NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	BIGNUM *priv = BN_bin2bn(d, 32, NULL);
-	EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_sm2);
-	EC_POINT *point = group ? EC_POINT_new(group) : NULL;
-	uint8_t oct[65];
-
-	if (!ctx || !bld || !priv || !point || !EC_POINT_mul(group, point, priv, NULL, NULL, NULL) ||
-	    EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, oct, sizeof oct,
-			       NULL) != sizeof oct ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, oct, sizeof oct) ||
-	    !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) <= 0)
-		pkey = NULL;
-	else
-		memcpy(pub, oct + 1, 64);
-	EC_POINT_free(point);
-	EC_GROUP_free(group);
-	BN_free(priv);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
-	return pkey;
-}
 
 static int keygen(const struct opts *o)
 {
@@ -115,25 +81,19 @@ static int keygen(const struct opts *o)
 		return 1;
 	}
 	for (unsigned i = 0; i < o->clients; i++) {
-		uint8_t secret[64], pub[64];
-		size_t secret_len = 0, pub_len = 0;
-		char sh[129], ph[129];
-		if (o->scheme == LL_WIRE_SCHEME_SM2_SM3) {
-			EVP_PKEY *k = NULL;
-			do {	/* d must be below the order: draw again in the rare case */
-				randombytes_buf(secret, 32);
-				k = sm2_from_secret(secret, pub);
-			} while (!k);
-			EVP_PKEY_free(k);
-			secret_len = 32;
-			pub_len = 64;
-		} else {
-			crypto_sign_ed25519_keypair(pub, secret);
-			secret_len = 64;
-			pub_len = 32;
+		ll_sig_signer_t *s;
+		uint8_t secret[32], pub[64];
+		size_t pub_len;
+		char sh[65], ph[129];
+		int scheme = o->scheme == LL_WIRE_SCHEME_NONE ? LL_SIG_ED25519 : o->scheme;
+		if (ll_sig_signer_open((uint8_t)scheme, NULL, &s) < 0) {
+			fclose(f);
+			return 1;
 		}
-		ll_hex_encode(secret, secret_len, sh);
-		sh[2 * secret_len] = '\0';
+		ll_sig_signer_keys(s, secret, pub, &pub_len);
+		ll_sig_signer_close(s);
+		ll_hex_encode(secret, sizeof secret, sh);
+		sh[64] = '\0';
 		ll_hex_encode(pub, pub_len, ph);
 		ph[2 * pub_len] = '\0';
 		fprintf(f, "%d %s %s %d\n", o->scheme, sh, ph, o->scheme == LL_WIRE_SCHEME_NONE);
@@ -159,34 +119,35 @@ static int load_keys(const char *path, struct client *c, unsigned *n)
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		struct client *k = &c[*n];
+		uint8_t secret[32], pub[64];
+		size_t pub_len;
 		memset(k, 0, sizeof *k);
 		if (*n == MAX_CLIENTS || sscanf(line, "%d %259s %259s %d", &scheme, sh, ph,
 						 &trusted) != 4 || scheme < 0 || scheme > 2 ||
-		    strlen(sh) > 2 * sizeof k->secret || strlen(ph) > 2 * sizeof k->reg.pub ||
-		    ll_hex_decode(sh, strlen(sh), k->secret) < 0 ||
-		    ll_hex_decode(ph, strlen(ph), k->reg.pub) < 0) {
+		    strlen(sh) != 64 || ll_hex_decode(sh, 64, secret) < 0 ||
+		    ll_sig_signer_open(scheme == 2 ? 2 : 1, secret, &k->signer) < 0) {
 			fprintf(stderr, "txgen: %s:%u: not a key line\n", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		(*n)++;
+		/* the public key follows from the secret: the file's copy must agree */
+		ll_sig_signer_keys(k->signer, NULL, pub, &pub_len);
+		if (strlen(ph) != 2 * pub_len || ll_hex_decode(ph, strlen(ph), k->reg.pub) < 0 ||
+		    memcmp(pub, k->reg.pub, pub_len) != 0) {
+			fprintf(stderr, "txgen: %s:%u: the public key is not the secret's\n", path,
+				lineno);
 			fclose(f);
 			return -1;
 		}
 		k->reg.scheme = (uint8_t)scheme;
 		k->reg.trusted = trusted != 0;
-		k->reg.pub_len = (uint8_t)(strlen(ph) / 2);
-		if (scheme == LL_WIRE_SCHEME_SM2_SM3) {
-			uint8_t pub[64];
-			if (!(k->sm2 = sm2_from_secret(k->secret, pub))) {
-				fprintf(stderr, "txgen: %s:%u: not an SM2 key\n", path, lineno);
-				fclose(f);
-				return -1;
-			}
+		k->reg.pub_len = (uint8_t)pub_len;
+		ll_sig_key_id(scheme == 2 ? 2 : 1, k->reg.pub, pub_len, k->reg.id);
+		if (scheme == LL_WIRE_SCHEME_NONE) {
+			ll_sig_signer_close(k->signer);
+			k->signer = NULL;
 		}
-		/* scheme 0 gateways are named by a hash of their "public" bytes, like Ed25519 */
-		if (ll_sig_key_id(scheme == 2 ? 2 : 1, k->reg.pub, k->reg.pub_len, k->reg.id) < 0) {
-			fprintf(stderr, "txgen: %s:%u: key of the wrong size\n", path, lineno);
-			fclose(f);
-			return -1;
-		}
-		(*n)++;
 	}
 	fclose(f);
 	if (*n == 0) {
@@ -207,28 +168,7 @@ static int sign(const struct client *c, uint32_t chain_id, uint8_t *rec, size_t 
 	msg[2] = (uint8_t)(chain_id >> 16);
 	msg[3] = (uint8_t)(chain_id >> 24);
 	memcpy(msg + 4, rec, body);
-	if (c->reg.scheme == LL_WIRE_SCHEME_ED25519)
-		return crypto_sign_ed25519_detached(rec + body, NULL, msg, 4 + body, c->secret);
-	uint8_t der[80];
-	size_t der_len = sizeof der;
-	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(c->sm2, NULL);
-	int rc = -1;
-	if (mctx && pctx && EVP_PKEY_CTX_set1_id(pctx, LL_SIG_SM2_DEFAULT_ID, 16) == 1) {
-		EVP_MD_CTX_set_pkey_ctx(mctx, pctx);
-		if (EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, c->sm2) == 1 &&
-		    EVP_DigestSign(mctx, der, &der_len, msg, 4 + body) == 1) {
-			const uint8_t *p = der;
-			ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-			if (es && BN_bn2binpad(ECDSA_SIG_get0_r(es), rec + body, 32) == 32 &&
-			    BN_bn2binpad(ECDSA_SIG_get0_s(es), rec + body + 32, 32) == 32)
-				rc = 0;
-			ECDSA_SIG_free(es);
-		}
-	}
-	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_CTX_free(pctx);
-	return rc;
+	return ll_sig_sign(c->signer, msg, 4 + body, rec + body);
 }
 
 /* The generator's state: clients, the last good record (for replays), counts. */
@@ -604,8 +544,11 @@ int main(int argc, char **argv)
 		return keygen(&o);
 
 	unsigned n;
-	if (load_keys(o.keys, clients, &n) < 0)
+	if (load_keys(o.keys, clients, &n) < 0) {
+		for (unsigned i = 0; i < MAX_CLIENTS && clients[i].signer; i++)
+			ll_sig_signer_close(clients[i].signer);
 		return 1;
+	}
 	struct gen g = { .o = &o, .clients = clients, .nclients = n };
 	int rc;
 	if (!strcmp(cmd, "pcap") && o.out)
@@ -627,6 +570,6 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 	for (unsigned i = 0; i < n; i++)
-		EVP_PKEY_free(clients[i].sm2);
+		ll_sig_signer_close(clients[i].signer);
 	return rc;
 }

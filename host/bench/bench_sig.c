@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-
 #include "ll_sig.h"
 
 #define MSG_BYTES (4 + 44 + 128)
@@ -29,50 +26,18 @@ static void run_verify(void *arg)
 		v->rc = -EBADMSG;
 }
 
-/* A fresh key pair of `alg` ("ED25519" or "SM2"), a signature of v->msg, and the public key. */
-static int sign_one(const char *alg, struct verify_case *v, uint8_t *pub, size_t pub_len)
+/* A fresh key pair of scheme, a signature of v->msg, and the public key. */
+static int sign_one(uint8_t scheme, struct verify_case *v, uint8_t *pub)
 {
-	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, alg);
-	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	uint8_t der[80], point[65];
-	size_t len = sizeof der, got = 0;
-	int rc = -EINVAL;
-
+	ll_sig_signer_t *s;
 	for (size_t i = 0; i < sizeof v->msg; i++)
 		v->msg[i] = (uint8_t)(i * 29 + 3);
-	if (!pkey || !mctx)
-		goto out;
-	if (!strcmp(alg, "ED25519")) {
-		len = LL_SIG_BYTES;
-		if (EVP_PKEY_get_raw_public_key(pkey, pub, &pub_len) != 1 ||
-		    EVP_DigestSignInit(mctx, NULL, NULL, NULL, pkey) != 1 ||
-		    EVP_DigestSign(mctx, v->sig, &len, v->msg, sizeof v->msg) != 1)
-			goto out;
-	} else {
-		if (EVP_PKEY_get_octet_string_param(pkey, "pub", point, sizeof point, &got) != 1 ||
-		    got != 65 || !(pctx = EVP_PKEY_CTX_new(pkey, NULL)) ||
-		    EVP_PKEY_CTX_set1_id(pctx, LL_SIG_SM2_DEFAULT_ID, 16) != 1)
-			goto out;
-		memcpy(pub, point + 1, 64);
-		EVP_MD_CTX_set_pkey_ctx(mctx, pctx);
-		if (EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, pkey) != 1 ||
-		    EVP_DigestSign(mctx, der, &len, v->msg, sizeof v->msg) != 1)
-			goto out;
-		const uint8_t *p = der;
-		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
-		if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), v->sig, 32) != 32 ||
-		    BN_bn2binpad(ECDSA_SIG_get0_s(es), v->sig + 32, 32) != 32) {
-			ECDSA_SIG_free(es);
-			goto out;
-		}
-		ECDSA_SIG_free(es);
-	}
-	rc = 0;
-out:
-	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_CTX_free(pctx);
-	EVP_PKEY_free(pkey);
+	int rc = ll_sig_signer_open(scheme, NULL, &s);
+	if (rc < 0)
+		return rc;
+	ll_sig_signer_keys(s, NULL, pub, NULL);
+	rc = ll_sig_sign(s, v->msg, sizeof v->msg, v->sig);
+	ll_sig_signer_close(s);
 	return rc;
 }
 
@@ -92,7 +57,7 @@ int ll_bench_sig(const struct ll_bench_opts *o)
 	struct verify_case v = { 0 };
 	uint8_t pub[64];
 
-	if (sign_one("ED25519", &v, pub, 32) < 0) {
+	if (sign_one(LL_SIG_ED25519, &v, pub) < 0) {
 		fprintf(stderr, "llbench: sig: Ed25519 signing failed\n");
 		return -EINVAL;
 	}
@@ -110,7 +75,7 @@ int ll_bench_sig(const struct ll_bench_opts *o)
 	snprintf(goal, sizeof goal, "ed25519: AUTO (%s) is the faster", ll_sig_impl_name(pick));
 	ll_bench_goal(o, goal, picked / other, 1.0, false);
 
-	if (sign_one("SM2", &v, pub, 64) < 0) {
+	if (sign_one(LL_SIG_SM2_SM3, &v, pub) < 0) {
 		fprintf(stderr, "llbench: sig: SM2 signing failed\n");
 		return -EINVAL;
 	}

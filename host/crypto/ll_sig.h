@@ -51,6 +51,34 @@ int ll_sig_key_id(uint8_t scheme, const uint8_t *pub, size_t pub_len, uint8_t id
  */
 int ll_sig_verify(const ll_sig_key_t *k, const uint8_t *msg, size_t len, const uint8_t *sig);
 
+/*
+ * Signing, for the clients' side (txgen), tests and benchmarks: the appliance
+ * itself only verifies. A signer holds a key pair made from a 32-byte secret
+ * (the Ed25519 seed of RFC 8032, or SM2's private scalar d).
+ */
+typedef struct ll_sig_signer ll_sig_signer_t;
+
+/*
+ * ll_sig_signer_open - the key pair of secret, or a fresh one when secret is
+ * NULL. Returns 0; -EINVAL for an unknown scheme or an SM2 secret that is not
+ * a valid scalar; -ENOMEM.
+ */
+int ll_sig_signer_open(uint8_t scheme, const uint8_t *secret, ll_sig_signer_t **out);
+
+/* ll_sig_signer_close - frees the signer (and wipes its secret). NULL is a no-op. */
+void ll_sig_signer_close(ll_sig_signer_t *s);
+
+/*
+ * ll_sig_signer_keys - the secret (32 bytes) and the public key
+ * (LL_SIG_ED25519_KEY_BYTES or LL_SIG_SM2_KEY_BYTES, *pub_len) of s; either
+ * output may be NULL.
+ */
+void ll_sig_signer_keys(const ll_sig_signer_t *s, uint8_t secret[32], uint8_t *pub,
+			size_t *pub_len);
+
+/* ll_sig_sign - sig (LL_SIG_BYTES) over msg[0, len); 0, or -EIO. */
+int ll_sig_sign(const ll_sig_signer_t *s, const uint8_t *msg, size_t len, uint8_t *sig);
+
 /* ll_sig_impl_name - "openssl", "libsodium". */
 const char *ll_sig_impl_name(enum ll_sig_impl impl);
 

@@ -10,19 +10,7 @@ export LL_LAB_PREFIX=llt$(($$ % 10000))	# interface names stay under 16 bytes
 lab=scripts/lab.sh
 work=$(mktemp -d)
 trap '"$lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok - $name"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $name"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 app=$LL_LAB_PREFIX-app
 cli=$LL_LAB_PREFIX-cli
 
@@ -48,5 +36,4 @@ check "lab down again (idempotent)" "$lab" down
 check "nothing left" bash -c "! ip netns list | grep -q '^$LL_LAB_PREFIX' && ! ip link show $LL_LAB_PREFIX-app0"
 check "not root or no command: usage" bash -c "'$lab' sideways; [ \$? -eq 2 ]"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+tally

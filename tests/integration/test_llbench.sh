@@ -6,19 +6,7 @@ set -uo pipefail
 bin=${1:-build/bin}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok - $name"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $name"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 check "llbench all --quick --json exits 0" bash -c "'$bin/llbench' all --quick --json > '$out'"
 check "every line is a figure with the design's fields" \
@@ -41,5 +29,4 @@ check "unknown suite exits 2" bash -c "'$bin/llbench' nosuch; [ \$? -eq 2 ]"
 check "bad --seconds exits 2" bash -c "'$bin/llbench' hash --seconds -1; [ \$? -eq 2 ]"
 check "--seconds with trailing junk exits 2" bash -c "'$bin/llbench' hash --seconds 0.5x; [ \$? -eq 2 ]"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+tally

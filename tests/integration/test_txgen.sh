@@ -12,19 +12,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok - $name"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $name"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 field() { # field NAME LINE: the number after NAME in a "name value ..." line
 	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"
 }
@@ -82,5 +70,4 @@ check "a record that cannot fit exits 2" \
 	bash -c "'$bin/txgen' pcap --keys k --out x --records 64 --payload 4096; [ \$? -eq 2 ]"
 check "a bad keys file exits 1" bash -c "echo junk > '$work/bad'; '$bin/txgen' pcap --keys '$work/bad' --out '$work/x'; [ \$? -eq 1 ]"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+tally

@@ -6,10 +6,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <sodium.h>
-
 #include "ll_admit.h"
 #include "ll_replay.h"
 #include "ll_sig.h"
@@ -19,65 +15,29 @@
 #define CHAIN 77u
 #define SEC 1000000000ull
 
-/* A client that can sign: an Ed25519 or SM2 key pair, or a trusted gateway. */
+/* A client that can sign: an Ed25519 or SM2 key pair (a gateway: trusted). */
 struct signer {
 	struct ll_store_client reg;
-	uint8_t sk[64];			/* Ed25519 */
-	EVP_PKEY *sm2;
+	ll_sig_signer_t *keys;
 };
 
-static void signer_ed25519(struct signer *s, uint64_t rate)
+static void signer_open(struct signer *s, uint8_t scheme, uint64_t rate)
 {
-	memset(s, 0, sizeof *s);
-	assert_true(sodium_init() >= 0);
-	assert_int_equal(crypto_sign_ed25519_keypair(s->reg.pub, s->sk), 0);
-	s->reg = (struct ll_store_client){ .scheme = 1, .pub_len = 32, .rate = rate,
-					   .burst = rate };
-	memcpy(s->reg.pub, s->sk + 32, 32);
-	assert_int_equal(ll_sig_key_id(1, s->reg.pub, 32, s->reg.id), 0);
-}
-
-static void signer_sm2(struct signer *s)
-{
-	uint8_t point[65];
 	size_t len;
 	memset(s, 0, sizeof *s);
-	assert_non_null(s->sm2 = EVP_PKEY_Q_keygen(NULL, NULL, "SM2"));
-	assert_int_equal(EVP_PKEY_get_octet_string_param(s->sm2, "pub", point, 65, &len), 1);
-	s->reg = (struct ll_store_client){ .scheme = 2, .pub_len = 64 };
-	memcpy(s->reg.pub, point + 1, 64);
-	assert_int_equal(ll_sig_key_id(2, s->reg.pub, 64, s->reg.id), 0);
+	assert_int_equal(ll_sig_signer_open(scheme, NULL, &s->keys), 0);
+	s->reg = (struct ll_store_client){ .scheme = scheme, .rate = rate, .burst = rate };
+	ll_sig_signer_keys(s->keys, NULL, s->reg.pub, &len);
+	s->reg.pub_len = (uint8_t)len;
+	assert_int_equal(ll_sig_key_id(scheme, s->reg.pub, len, s->reg.id), 0);
 }
 
 /* Signs the record at rec (its signature's 64 bytes at the end) as the wire says. */
 static void sign_record(const struct signer *s, uint8_t *rec, size_t len)
 {
-	uint8_t msg[4 + 512];
-	size_t body = len - 64;
-	msg[0] = CHAIN & 0xff;
-	msg[1] = msg[2] = msg[3] = 0;
-	memcpy(msg + 4, rec, body);
-	if (s->reg.scheme == 1) {
-		assert_int_equal(crypto_sign_ed25519_detached(rec + body, NULL, msg, 4 + body,
-							      s->sk), 0);
-		return;
-	}
-	uint8_t der[80];
-	size_t der_len = sizeof der;
-	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(s->sm2, NULL);
-	assert_int_equal(EVP_PKEY_CTX_set1_id(pctx, LL_SIG_SM2_DEFAULT_ID, 16), 1);
-	EVP_MD_CTX_set_pkey_ctx(mctx, pctx);
-	assert_int_equal(EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, s->sm2), 1);
-	assert_int_equal(EVP_DigestSign(mctx, der, &der_len, msg, 4 + body), 1);
-	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_CTX_free(pctx);
-	const uint8_t *p = der;
-	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-	assert_non_null(es);
-	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), rec + body, 32), 32);
-	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), rec + body + 32, 32), 32);
-	ECDSA_SIG_free(es);
+	uint8_t msg[4 + 512] = { CHAIN & 0xff, 0, 0, 0 };
+	memcpy(msg + 4, rec, len - 64);
+	assert_int_equal(ll_sig_sign(s->keys, msg, 4 + len - 64, rec + len - 64), 0);
 }
 
 /* A frame of n records: signer[i % 2] with nonce nonces[i], payload "tx i", scheme as registered. */
@@ -114,8 +74,8 @@ static void test_admit_signed_frames_once(void **state)
 	ll_admit_t *a;
 	struct frame fr;
 	struct ll_admit_stats st;
-	signer_ed25519(&ed, 0);
-	signer_sm2(&sm2);
+	signer_open(&ed, LL_SIG_ED25519, 0);
+	signer_open(&sm2, LL_SIG_SM2_SM3, 0);
 	assert_int_equal(ll_admit_open(&(struct ll_admit_cfg){ .chain_id = CHAIN,
 							       .max_clients = 4 }, &a), 0);
 	assert_int_equal(ll_admit_add_client(a, &ed.reg, NULL, 0, 0), 0);
@@ -144,7 +104,8 @@ static void test_admit_signed_frames_once(void **state)
 	assert_int_equal(st.records_admitted, 5);
 	assert_int_equal(st.dropped[LL_WIRE_REPLAY], 3);
 	ll_admit_close(a);
-	EVP_PKEY_free(sm2.sm2);
+	ll_sig_signer_close(ed.keys);
+	ll_sig_signer_close(sm2.keys);
 }
 
 static void test_admit_drops_whole_frame_for_any_bad_record(void **state)
@@ -154,9 +115,9 @@ static void test_admit_drops_whole_frame_for_any_bad_record(void **state)
 	ll_admit_t *a;
 	struct frame fr;
 	struct ll_admit_stats st;
-	signer_ed25519(&ed, 0);
-	signer_ed25519(&stranger, 0);
-	signer_ed25519(&gateway, 0);
+	signer_open(&ed, LL_SIG_ED25519, 0);
+	signer_open(&stranger, LL_SIG_ED25519, 0);
+	signer_open(&gateway, LL_SIG_ED25519, 0);
 	gateway.reg.trusted = true;
 	assert_int_equal(ll_admit_open(&(struct ll_admit_cfg){ .chain_id = CHAIN,
 							       .max_clients = 2 }, &a), 0);
@@ -193,6 +154,9 @@ static void test_admit_drops_whole_frame_for_any_bad_record(void **state)
 	assert_int_equal(st.dropped[LL_WIRE_BAD_SIGNATURE], 2);
 	assert_int_equal(st.frames_admitted, 2);
 	ll_admit_close(a);
+	ll_sig_signer_close(ed.keys);
+	ll_sig_signer_close(stranger.keys);
+	ll_sig_signer_close(gateway.keys);
 }
 
 static void test_admit_rate_limits_per_client(void **state)
@@ -201,7 +165,7 @@ static void test_admit_rate_limits_per_client(void **state)
 	struct signer ed;
 	ll_admit_t *a;
 	struct frame fr;
-	signer_ed25519(&ed, 5);		/* 5 a second, burst 5 */
+	signer_open(&ed, LL_SIG_ED25519, 5);	/* 5 a second, burst 5 */
 	assert_int_equal(ll_admit_open(&(struct ll_admit_cfg){ .chain_id = CHAIN,
 							       .max_clients = 1 }, &a), 0);
 	assert_int_equal(ll_admit_add_client(a, &ed.reg, NULL, 0, 0), 0);
@@ -215,6 +179,7 @@ static void test_admit_rate_limits_per_client(void **state)
 	/* a second later the bucket is full again, and 4..6 were never marked */
 	assert_int_equal(ll_admit_frame(a, &fr.parsed, SEC), LL_WIRE_OK);
 	ll_admit_close(a);
+	ll_sig_signer_close(ed.keys);
 }
 
 static void test_admit_resumes_committed_window(void **state)
@@ -225,7 +190,7 @@ static void test_admit_resumes_committed_window(void **state)
 	uint8_t st[LL_REPLAY_STATE_BYTES];
 	ll_admit_t *a;
 	struct frame fr;
-	signer_ed25519(&ed, 0);
+	signer_open(&ed, LL_SIG_ED25519, 0);
 	for (uint64_t n = 5000; n <= 5100; n += 2)
 		ll_replay_mark(&w, n);
 	ll_replay_encode(&w, st);
@@ -242,6 +207,7 @@ static void test_admit_resumes_committed_window(void **state)
 		assert_int_equal(ll_admit_frame(a, &fr.parsed, 0), (int)cases[i][1]);
 	}
 	ll_admit_close(a);
+	ll_sig_signer_close(ed.keys);
 }
 
 int main(void)

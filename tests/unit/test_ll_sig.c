@@ -163,6 +163,60 @@ static void test_sm2_fresh_openssl_signatures(void **state)
 	EVP_PKEY_free(pkey);
 }
 
+/* The signer: RFC 8032 seeds give the published keys and signatures; SM2 round trips. */
+static void test_signer_matches_vectors_and_round_trips(void **state)
+{
+	(void)state;
+	FILE *f = test_open_vector("ed25519/rfc8032_7.1_ed25519.txt");
+	char line[8192], name[64], sk[80], pk[80], msg_hex[4096], sig_hex[160];
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_int_equal(sscanf(line, "%63s %79s %79s %4095s %159s", name, sk, pk, msg_hex,
+					sig_hex), 5);
+		uint8_t seed[32], pub[32], want_sig[64], msg[2048], got_pub[64], sig[64];
+		size_t pub_len;
+		long len = strcmp(msg_hex, "-") ? test_hex_decode(msg_hex, msg, sizeof msg) : 0;
+		test_hex_decode(sk, seed, 32);
+		test_hex_decode(pk, pub, 32);
+		test_hex_decode(sig_hex, want_sig, 64);
+		ll_sig_signer_t *s;
+		assert_int_equal(ll_sig_signer_open(LL_SIG_ED25519, seed, &s), 0);
+		ll_sig_signer_keys(s, NULL, got_pub, &pub_len);
+		assert_int_equal(pub_len, 32);
+		assert_memory_equal(got_pub, pub, 32);
+		assert_int_equal(ll_sig_sign(s, msg, (size_t)len, sig), 0);
+		assert_memory_equal(sig, want_sig, 64);	/* Ed25519 is deterministic */
+		ll_sig_signer_close(s);
+	}
+	fclose(f);
+
+	/* SM2: a fresh pair signs, its key verifies; the same secret gives the same key */
+	ll_sig_signer_t *s, *again;
+	ll_sig_key_t *k;
+	uint8_t secret[32], pub[64], pub2[64], sig[64], msg[100] = "sm2";
+	size_t len;
+	assert_int_equal(ll_sig_signer_open(LL_SIG_SM2_SM3, NULL, &s), 0);
+	ll_sig_signer_keys(s, secret, pub, &len);
+	assert_int_equal(len, 64);
+	assert_int_equal(ll_sig_signer_open(LL_SIG_SM2_SM3, secret, &again), 0);
+	ll_sig_signer_keys(again, NULL, pub2, NULL);
+	assert_memory_equal(pub2, pub, 64);
+	assert_int_equal(ll_sig_key_open(LL_SIG_SM2_SM3, LL_SIG_IMPL_AUTO, pub, 64, &k), 0);
+	for (int i = 0; i < 16; i++) {
+		msg[10] = (uint8_t)i;
+		assert_int_equal(ll_sig_sign(i % 2 ? s : again, msg, sizeof msg, sig), 0);
+		expect_verifies(k, msg, sizeof msg, sig);
+	}
+	ll_sig_key_close(k);
+	ll_sig_signer_close(s);
+	ll_sig_signer_close(again);
+	/* a scalar of 0 is no key */
+	memset(secret, 0, sizeof secret);
+	assert_int_equal(ll_sig_signer_open(LL_SIG_SM2_SM3, secret, &s), -EINVAL);
+	assert_int_equal(ll_sig_signer_open(7, NULL, &s), -EINVAL);
+}
+
 static void test_keys_refused_when_wrong(void **state)
 {
 	(void)state;
@@ -192,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_ed25519_rfc8032_sodium),
 		cmocka_unit_test(test_sm2_vectors_with_default_id),
 		cmocka_unit_test(test_sm2_fresh_openssl_signatures),
+		cmocka_unit_test(test_signer_matches_vectors_and_round_trips),
 		cmocka_unit_test(test_keys_refused_when_wrong),
 	};
 	return cmocka_run_group_tests_name("ll_sig", tests, NULL, NULL);
