@@ -47,6 +47,7 @@ struct opts {
 	bool receipt;
 	double malformed, replays;
 	double seconds;		/* inspect --listen: stop after this long idle */
+	bool count_set;		/* inspect --listen: stop after --count frames */
 };
 
 /* The kinds of bad frame, cycled through: each must meet its own counter. */
@@ -62,6 +63,7 @@ static void usage(FILE *f)
 		"       txgen pcap   --keys FILE --out FILE.pcap [frame options]\n"
 		"       txgen send   --keys FILE --to HOST:PORT [frame options] [--rate FPS]\n"
 		"       txgen inspect --keys FILE (--pcap FILE | --listen HOST:PORT) [--chain ID]\n"
+		"         [--count N (stop after N frames)] [--seconds S (or S idle, 1)]\n"
 		"frame options: --count N (frames, 1000) --records K (per frame, 1..64, 1)\n"
 		"  --payload B (bytes, 128) --chain ID (1) --receipt\n"
 		"  --malformed P (share of frames broken, each kind in turn, 0)\n"
@@ -445,7 +447,8 @@ static int inspect(const struct opts *o, struct client *c, unsigned n)
 		}
 		printf("listening\n");
 		fflush(stdout);
-		for (ssize_t len; (len = recv(fd, buf, sizeof buf, 0)) >= 0;)
+		for (ssize_t len; (!o->count_set || t.frames < o->count) &&
+				  (len = recv(fd, buf, sizeof buf, 0)) >= 0;)
 			inspect_one(a, o->chain_id, buf, (size_t)len, &t);
 		close(fd);
 	}
@@ -517,7 +520,7 @@ int main(int argc, char **argv)
 				return 2;
 			switch (c) {
 			case 'c': if (v > UINT32_MAX) return 2; o.chain_id = (uint32_t)v; break;
-			case 'n': o.count = (uint64_t)v; break;
+			case 'n': o.count = (uint64_t)v; o.count_set = true; break;
 			case 'r': o.rate = (uint64_t)v; break;
 			case 'R': if (v < 1 || v > 64) { fprintf(stderr, "txgen: --records: 1..64\n"); return 2; } o.records = (unsigned)v; break;
 			case 'p': if (v > 4096) { fprintf(stderr, "txgen: --payload: 0..4096\n"); return 2; } o.payload = (unsigned)v; break;

@@ -47,7 +47,7 @@ check "tshark reads the pcap as UDP to port 7400" \
 	bash -c "tshark -r '$work/mixed.pcap' -Y 'udp.dstport == 7400' 2>/dev/null | wc -l | grep -qx 700"
 
 # the same over a real socket on loopback
-"$bin/txgen" inspect --keys "$work/sm2.keys" --listen 127.0.0.1:17400 --chain 5 --seconds 2 \
+"$bin/txgen" inspect --keys "$work/sm2.keys" --listen 127.0.0.1:17400 --chain 5 --count 200 --seconds 30 \
 	>"$work/listen" 2>&1 &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/listen" 2>/dev/null && break; sleep 0.1; done
