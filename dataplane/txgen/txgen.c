@@ -445,6 +445,10 @@ static int inspect(const struct opts *o, struct client *c, unsigned n)
 			ll_admit_close(a);
 			return 1;
 		}
+		/* bursts wait in the socket while signatures are checked; as root, a big buffer */
+		int rcvbuf = 8 << 20;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 		printf("listening\n");
 		fflush(stdout);
 		for (ssize_t len; (!o->count_set || t.frames < o->count) &&
