@@ -565,9 +565,9 @@ int ll_chain_verify(ll_chain_t *c, uint64_t *bad_height)
 	struct ll_store_index_stats st;
 	if ((rc = ll_store_index_stats(c->store, &st)) < 0)
 		return rc;
-	if (!st.contiguous || st.entries != st.log_size) {
-		LL_ERROR("chain", "verify: the txindex covers %" PRIu64 " transactions%s, the log "
-			 "%" PRIu64, st.entries, st.contiguous ? "" : " with gaps", st.log_size);
+	if (st.entries != st.log_size) {
+		LL_ERROR("chain", "verify: the txindex covers %" PRIu64 " transactions, the log "
+			 "%" PRIu64, st.entries, st.log_size);
 		*bad_height = tip_height;
 		return -EBADMSG;
 	}

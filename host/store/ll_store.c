@@ -759,9 +759,11 @@ int ll_store_commit(ll_store_t *s, const struct ll_store_block *b)
 	snprintf(what, sizeof what, "commit block %" PRIu64, b->height);
 	pthread_mutex_lock(&s->write_lock);
 	ll_store_txindex_prepare(s);
-	/* the payload, its index entries, and a margin for merges and the trees' pages */
+	/* the payload, its index entries, the most merge output it may land, and a
+	 * margin for the trees' pages */
 	need = (uint64_t)b->header_len + b->body_len + (uint64_t)b->tx_count * 48 +
-	       (uint64_t)b->log_node_count * 32 + (1 << 20);
+	       (uint64_t)b->log_node_count * 32 + ll_store_txindex_need(s, b->tx_count) +
+	       (1 << 20);
 	rc = ll_store_write_txn(s, commit_body, (void *)b, need, what);
 	if (rc == 0)
 		ll_store_txindex_committed(s);
@@ -844,7 +846,8 @@ int ll_store_tx(ll_store_t *s, const uint8_t *txid, struct ll_store_tx_location 
 				 "does not hold: ledger damaged", s->path, loc->log_index);
 			rc = -EIO;
 		}
-		loc->index = (uint32_t)(loc->log_index - first);
+		if (rc == 0)
+			loc->index = (uint32_t)(loc->log_index - first);
 	}
 	ll_store_end_read(s, txn);
 	return rc;

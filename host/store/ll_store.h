@@ -168,17 +168,18 @@ int ll_store_client_state(ll_store_t *s, const uint8_t id[32], uint8_t *out, siz
 			  size_t *len);
 
 /*
- * The txindex is kept as sorted runs: each block appends one, and a merge
- * thread folds 8 adjacent runs of a level into one of the next level, landing
- * the result a bounded number of pages per block. Runs past 256 Ki entries are
- * frozen: merging 8 of them would pass the 2 Mi entries a merge holds in memory.
+ * The txindex is kept as runs: each block's own (its leaves in the log), and
+ * sorted runs that two merge threads fold from the oldest 16 runs of a level.
+ * A run past 256 Ki entries is frozen: merging 16 of them would pass the 4 Mi
+ * entries a merge holds in memory.
  */
 struct ll_store_index_stats {
 	uint64_t runs;			/* runs a lookup searches */
 	uint64_t frozen_runs;		/* of those, runs too large to merge again */
+	uint64_t widest_level;		/* the most unfrozen runs one level holds: below
+					 * 16 once merging has caught up */
 	uint64_t entries;		/* txids indexed: log_size when all is well */
 	uint64_t log_size;		/* the log's size, in the same snapshot */
-	bool contiguous;		/* the runs cover log indices 0..entries in order */
 	uint64_t garbage_runs;		/* merged-away runs still being deleted */
 	uint64_t merges;		/* merges landed since open */
 	uint64_t merge_stalls;		/* commits that waited for the merge thread */

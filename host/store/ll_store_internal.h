@@ -112,6 +112,8 @@ void ll_store_txindex_prepare(struct ll_store *s);
 int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 			    const uint8_t *txids, uint32_t n, uint64_t first_log);
 void ll_store_txindex_committed(struct ll_store *s);
+/* The most bytes of merge output a block of n transactions may land. */
+uint64_t ll_store_txindex_need(struct ll_store *s, uint32_t n);
 int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txid,
 			    uint64_t *log_index);
 

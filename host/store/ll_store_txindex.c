@@ -7,8 +7,8 @@
  * order, written as chunks keyed run id || last prefix || chunk number (one
  * overflow page each): a lookup is one cursor seek and a binary search, and a
  * prefix match is confirmed against the leaf the log holds at that index. Meta
- * keys "txrun" || first log index (big-endian) list the live runs in log order.
- * A merge thread folds FANOUT adjacent runs of
+ * keys "txrun" || first log index (big-endian) list the live runs, oldest first.
+ * A merge thread folds the oldest FANOUT runs (not necessarily neighbours) of
  * one level into one run of the next level, working in memory from a read
  * transaction; the commit thread writes its output a bounded number of chunks per
  * block, in the blocks' own transactions, and swaps it in for its inputs in one
@@ -68,6 +68,7 @@ enum merge_phase { MERGE_IDLE, MERGE_BUSY, MERGE_READY };
 
 /* A merge between the merge thread (which fills it) and the commit thread (which lands it). */
 struct merge {
+	bool picked;			/* in[] is published: the other slot keeps off it */
 	struct run in[FANOUT];
 	struct run out;			/* out.id is 0 until a committed txn allocated it */
 	uint8_t *entries;		/* out.entries * ENTRY_BYTES, in order */
@@ -433,23 +434,22 @@ static int delete_garbage(struct ll_store *s, MDB_txn *txn, uint64_t *budget)
 static int land_merge(struct ll_store *s, MDB_txn *txn, const struct merge *m, uint64_t out_id,
 		      const struct run *dir, size_t dir_n)
 {
-	size_t at = 0;
 	int rc;
-	while (at < dir_n && dir[at].first_log != m->in[0].first_log)
-		at++;
 	for (size_t i = 0; i < FANOUT; i++) {
 		const struct run *in = &m->in[i];
-		if (at + i >= dir_n || dir[at + i].id != in->id ||
-		    dir[at + i].first_log != in->first_log) {
-			LL_ERROR("store", "%s: merge inputs are no longer runs in a row: ledger "
-				 "damaged", s->path);
+		size_t at = 0;
+		while (at < dir_n && dir[at].first_log != in->first_log)
+			at++;
+		if (at == dir_n || dir[at].id != in->id || dir[at].entries != in->entries) {
+			LL_ERROR("store", "%s: a merge input is no longer a run: ledger damaged",
+				 s->path);
 			return -EIO;
 		}
 		/* a level-0 run is the log's leaves: nothing of its own to delete */
 		if (in->id && (rc = garbage_put(s, txn, in->id)))
 			return rc;
-		/* the output takes the first input's key: its first log index */
-		if (i > 0 && (rc = dir_del(s, txn, dir[at + i].first_log)))
+		/* the output takes the oldest input's key: its first log index */
+		if (i > 0 && (rc = dir_del(s, txn, in->first_log)))
 			return rc;
 	}
 	struct run out = m->out;
@@ -457,11 +457,6 @@ static int land_merge(struct ll_store *s, MDB_txn *txn, const struct merge *m, u
 	return dir_put(s, txn, &out);
 }
 
-/*
- * The oldest FANOUT adjacent runs of the lowest level that has them, small
- * enough to merge in memory and none an input of a merge in flight (excl: their
- * first log indices): the index of the first, *total their entries; or SIZE_MAX.
- */
 static bool excluded(const struct run *r, const uint64_t *excl, size_t excl_n)
 {
 	for (size_t i = 0; i < excl_n; i++)
@@ -470,28 +465,37 @@ static bool excluded(const struct run *r, const uint64_t *excl, size_t excl_n)
 	return false;
 }
 
-static size_t find_window(const struct run *dir, size_t n, uint64_t max_total,
-			  uint64_t *total, const uint64_t *excl, size_t excl_n)
+/*
+ * The oldest FANOUT runs of the lowest level that has that many, none an input
+ * of a merge in flight (excl: their first log indices), into pick[] (indices
+ * into dir); true with *total their entries. A level whose oldest FANOUT hold
+ * more than max_total is left to the other slot, never skipped over: runs are
+ * merged oldest first or not at all. Neighbours need not be: a run's place in
+ * the log says nothing a lookup needs.
+ */
+static bool find_window(const struct run *dir, size_t n, uint64_t max_total, uint64_t *total,
+			size_t pick[FANOUT], const uint64_t *excl, size_t excl_n)
 {
 	unsigned top = 0;
 	for (size_t i = 0; i < n; i++)
 		if (dir[i].level != FROZEN && dir[i].level > top)
 			top = dir[i].level;
 	for (unsigned level = 0; level <= top; level++) {
-		for (size_t i = 0; i + FANOUT <= n; i++) {
-			uint64_t sum = 0;
-			size_t j = 0;
-			while (j < FANOUT && dir[i + j].level == level &&
-			       !excluded(&dir[i + j], excl, excl_n))
-				sum += dir[i + j++].entries;
-			if (j == FANOUT && sum <= max_total) {
-				if (total)
-					*total = sum;
-				return i;
-			}
+		uint64_t sum = 0;
+		size_t j = 0;
+		for (size_t i = 0; i < n && j < FANOUT; i++) {
+			if (dir[i].level != level || excluded(&dir[i], excl, excl_n))
+				continue;
+			pick[j++] = i;
+			sum += dir[i].entries;
+		}
+		if (j == FANOUT && sum <= max_total) {
+			if (total)
+				*total = sum;
+			return true;
 		}
 	}
-	return SIZE_MAX;
+	return false;
 }
 
 int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
@@ -514,7 +518,9 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 		return rc;
 	(void)txids;	/* the log holds them: the run is its leaves */
 	if (n > 0) {
-		struct run r = { .id = 0, .first_log = first_log, .entries = n };
+		/* a block too big to merge is frozen from the start: merges stay in memory */
+		struct run r = { .id = 0, .first_log = first_log, .entries = n,
+				 .level = n > MERGE_MAX_ENTRIES / FANOUT ? FROZEN : 0 };
 		if ((rc = dir_put(s, txn, &r)))
 			return rc;
 		t->dir[dir_n++] = r;
@@ -527,7 +533,7 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	pthread_mutex_lock(&t->lock);
 	for (int k = 0; k < MERGE_SLOTS; k++) {
 		ready[k] = t->phase[k] == MERGE_READY;
-		for (int i = 0; ready[k] && i < FANOUT; i++)
+		for (int i = 0; t->merge[k].picked && i < FANOUT; i++)
 			excl[excl_n++] = t->merge[k].in[i].first_log;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -535,8 +541,8 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	uint64_t unfrozen = 0;
 	for (size_t i = 0; i < dir_n; i++)
 		unfrozen += t->dir[i].level != FROZEN;
-	e->mergeable = find_window(t->dir, dir_n, MERGE_MAX_ENTRIES, NULL, excl, excl_n) !=
-		       SIZE_MAX;
+	size_t pick[FANOUT];
+	e->mergeable = find_window(t->dir, dir_n, MERGE_MAX_ENTRIES, NULL, pick, excl, excl_n);
 	uint64_t budget = (BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(t, n)) *
 			  (unfrozen > STALL_RUNS ? STALL_BUDGET_FACTOR : 1);
 
@@ -615,6 +621,12 @@ void ll_store_txindex_committed(struct ll_store *s)
 }
 
 
+uint64_t ll_store_txindex_need(struct ll_store *s, uint32_t n)
+{
+	uint64_t chunks = BUDGET_BASE_CHUNKS + BUDGET_PER_CHUNK * chunks_of(s->txindex, n);
+	return chunks * STALL_BUDGET_FACTOR * (s->piece_bytes + 16);
+}
+
 void ll_store_txindex_prepare(struct ll_store *s)
 {
 	struct ll_store_txindex *t = s->txindex;
@@ -679,14 +691,16 @@ static int read_run(struct ll_store *s, MDB_txn *txn, MDB_cursor *cur, const str
 	return 0;
 }
 
-/* Two runs into one, by prefix; on equal prefixes the first (older) run's go first. */
+/* Two runs into one, by prefix, then log index. */
 static uint8_t *merge_two(const uint8_t *a, uint64_t na, const uint8_t *b, uint64_t nb,
 			  uint8_t *out)
 {
 	const uint8_t *a_end = a + na * ENTRY_BYTES, *b_end = b + nb * ENTRY_BYTES;
 	while (a < a_end && b < b_end) {
-		/* no branch on the comparison: random keys would mispredict half the time */
-		bool take_b = entry_prefix(b) < entry_prefix(a);
+		/* no branch on the comparison: random keys would mispredict half the time;
+		 * equal prefixes go by log index, as runs need not be log neighbours */
+		uint64_t pa = entry_prefix(a), pb = entry_prefix(b);
+		bool take_b = pb < pa || (pb == pa && entry_log_index(b) < entry_log_index(a));
 		memcpy(out, take_b ? b : a, ENTRY_BYTES);
 		out += ENTRY_BYTES;
 		a += take_b ? 0 : ENTRY_BYTES;
@@ -737,7 +751,8 @@ static int plan_merge(struct ll_store *s, int slot, struct merge *m)
 	uint64_t excl[MERGE_SLOTS * FANOUT];
 	size_t excl_n = 0;
 	struct run *dir = NULL;
-	size_t room = 0, n, pick = SIZE_MAX;
+	size_t room = 0, n, pick[FANOUT];
+	bool found = false;
 	uint64_t total = 0, counts[FANOUT];
 	uint8_t *in = NULL;
 	MDB_txn *txn;
@@ -755,14 +770,16 @@ static int plan_merge(struct ll_store *s, int slot, struct merge *m)
 		return rc;
 	}
 	for (int o = 0; o < MERGE_SLOTS; o++)
-		for (int i = 0; o != slot && t->phase[o] != MERGE_IDLE && i < FANOUT; i++)
+		for (int i = 0; o != slot && t->merge[o].picked && i < FANOUT; i++)
 			excl[excl_n++] = t->merge[o].in[i].first_log;
 	if ((rc = dir_read(s, txn, &dir, &room, &n)) == 0 &&
-	    (pick = find_window(dir, n, max_total, &total, excl, excl_n)) != SIZE_MAX)
+	    (found = find_window(dir, n, max_total, &total, pick, excl, excl_n))) {
 		for (size_t i = 0; i < FANOUT; i++)
-			t->merge[slot].in[i] = dir[pick + i];
+			t->merge[slot].in[i] = dir[pick[i]];
+		t->merge[slot].picked = true;
+	}
 	pthread_mutex_unlock(&t->lock);
-	if (rc < 0 || pick == SIZE_MAX)
+	if (rc < 0 || !found)
 		goto out;
 	rc = -ENOMEM;
 	if (!(in = malloc(total * ENTRY_BYTES)) || !(m->entries = malloc(total * ENTRY_BYTES)))
@@ -773,7 +790,7 @@ static int plan_merge(struct ll_store *s, int slot, struct merge *m)
 	}
 	uint64_t at = 0;
 	for (size_t i = 0; i < FANOUT; i++) {
-		const struct run *r = &dir[pick + i];
+		const struct run *r = &dir[pick[i]];
 		if ((rc = read_run(s, txn, cur, r, in + at * ENTRY_BYTES)) < 0)
 			goto out;
 		m->in[i] = *r;
@@ -782,8 +799,9 @@ static int plan_merge(struct ll_store *s, int slot, struct merge *m)
 	}
 	mdb_cursor_close(cur);
 	cur = NULL;
-	uint8_t level = dir[pick].level;
-	m->out = (struct run){ .first_log = dir[pick].first_log, .entries = total,
+	uint8_t level = dir[pick[0]].level;
+	m->picked = true;
+	m->out = (struct run){ .first_log = dir[pick[0]].first_log, .entries = total,
 			       .level = total > MERGE_MAX_ENTRIES / FANOUT ? FROZEN : level + 1 };
 	m->chunks_done = 0;
 	ll_store_end_read(s, txn);
@@ -994,18 +1012,25 @@ int ll_store_txindex_lookup(struct ll_store *s, MDB_txn *txn, const uint8_t *txi
 		free(dir);
 		return ll_store_mdb_errno(rc);
 	}
-	rc = -ENOENT;
-	/* oldest run first: a txid committed twice is found where it was first */
-	for (size_t i = 0; i < n && rc == -ENOENT; i++) {
+	/* every run: a txid committed twice is found where it was first */
+	int found = -ENOENT;
+	for (size_t i = 0; i < n && (rc == 0 || rc == -ENOENT); i++) {
 		uint32_t index;
+		uint64_t at = 0;
 		if (dir[i].id != 0) {
-			rc = run_find(s, txn, cur, dir[i].id, txid, log_index);
+			rc = run_find(s, txn, cur, dir[i].id, txid, &at);
 		} else if ((rc = ll_store_log_find_leaf(s, txn, dir[i].first_log,
 						       (uint32_t)dir[i].entries, txid,
 						       &index)) == 0) {
-			*log_index = dir[i].first_log + index;
+			at = dir[i].first_log + index;
+		}
+		if (rc == 0 && (found == -ENOENT || at < *log_index)) {
+			*log_index = at;
+			found = 0;
 		}
 	}
+	if (rc == 0 || rc == -ENOENT)
+		rc = found;
 	mdb_cursor_close(cur);
 	free(dir);
 	return rc;
@@ -1037,11 +1062,12 @@ int ll_store_index_stats(ll_store_t *s, struct ll_store_index_stats *out)
 	if (rc == 0)
 		rc = read_u64(s, txn, "log_size", &out->log_size, 0);
 	ll_store_end_read(s, txn);
-	out->contiguous = true;
+	uint64_t per_level[FROZEN] = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		out->contiguous &= dir[i].first_log == out->entries;
 		out->entries += dir[i].entries;
 		out->frozen_runs += dir[i].level == FROZEN;
+		if (dir[i].level != FROZEN && ++per_level[dir[i].level] > out->widest_level)
+			out->widest_level = per_level[dir[i].level];
 	}
 	out->runs = n;
 	free(dir);
