@@ -740,7 +740,7 @@ static uint8_t *merge_runs(uint8_t *in, const uint64_t *counts, uint8_t *out)
 }
 
 /*
- * Picks the oldest FANOUT adjacent runs of the lowest level that has them and
+ * Picks the oldest FANOUT runs of the lowest level that has them and
  * merges them into *m. Returns 1 with *m filled, 0 when there is nothing to
  * merge, or -errno.
  */
