@@ -164,11 +164,11 @@ static int load_keys(const char *path, struct client *c, unsigned *n)
 static int sign(const struct client *c, uint32_t chain_id, uint8_t *rec, size_t len)
 {
 	uint8_t msg[4 + MAX_FRAME];
-	size_t body = len - LL_SIG_BYTES;
-	msg[0] = (uint8_t)chain_id;
-	msg[1] = (uint8_t)(chain_id >> 8);
-	msg[2] = (uint8_t)(chain_id >> 16);
-	msg[3] = (uint8_t)(chain_id >> 24);
+	size_t body;
+	/* what the signature covers is ll_wire's to say */
+	const struct ll_wire_record r = { .bytes = rec, .len = (uint16_t)len,
+					  .sig = rec + len - LL_SIG_BYTES };
+	ll_wire_signed_bytes(chain_id, &r, msg, &body);
 	memcpy(msg + 4, rec, body);
 	return ll_sig_sign(c->signer, msg, 4 + body, rec + body);
 }
@@ -185,7 +185,7 @@ struct gen {
 };
 
 /* The next frame into buf: good, broken (of the next kind) or a replay; its length. */
-static int next_frame(struct gen *g, uint8_t *buf, size_t cap)
+static int make_frame(struct gen *g, uint8_t *buf, size_t cap)
 {
 	const struct opts *o = g->o;
 	g->made++;
@@ -252,6 +252,15 @@ static int next_frame(struct gen *g, uint8_t *buf, size_t cap)
 	return len;
 }
 
+/* make_frame, saying why when it fails: its length, or -1. */
+static int next_frame(struct gen *g, uint8_t *buf, size_t cap)
+{
+	int len = make_frame(g, buf, cap);
+	if (len < 0)
+		fprintf(stderr, "txgen: frame %" PRIu64 ": %s\n", g->made, ll_strerror(len));
+	return len;
+}
+
 /* --- pcap --- */
 
 static void put16be(uint8_t *p, uint16_t v)
@@ -302,7 +311,6 @@ static int write_pcap(struct gen *g)
 	for (uint64_t i = 0; i < g->o->count; i++) {
 		int len = next_frame(g, frame, sizeof frame);
 		if (len < 0) {
-			fprintf(stderr, "txgen: frame %" PRIu64 ": %s\n", i, ll_strerror(len));
 			fclose(f);
 			return 1;
 		}
@@ -356,7 +364,6 @@ static int send_frames(struct gen *g)
 	for (uint64_t i = 0; i < g->o->count; i++) {
 		int len = next_frame(g, frame, sizeof frame);
 		if (len < 0) {
-			fprintf(stderr, "txgen: frame %" PRIu64 ": %s\n", i, ll_strerror(len));
 			close(fd);
 			return 1;
 		}

@@ -27,6 +27,13 @@ static inline void ll_put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* ll_put_be32 - 4 big-endian bytes: the sequence numbers in LMDB keys. */
+static inline void ll_put_be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 /* ll_get_be64 - the number ll_put_be64 wrote. */
 static inline uint64_t ll_get_be64(const uint8_t *p)
 {

@@ -539,24 +539,31 @@ static int read_tip(struct ll_store *s, MDB_txn *txn, uint64_t *height, uint8_t 
 	return 0;
 }
 
-/* Leaves in the ledger-wide log inside txn; 0 on an empty ledger. */
-static int read_log_size(struct ll_store *s, MDB_txn *txn, uint64_t *size)
+int ll_store_meta_get_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t *v,
+			  uint64_t absent)
 {
-	MDB_val v;
-	int rc = ll_store_meta_get(s, txn, "log_size", &v);
+	MDB_val val;
+	int rc = ll_store_meta_get(s, txn, key, &val);
 	if (rc == -ENOENT) {
-		*size = 0;
+		*v = absent;
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
-	if (v.mv_size != 8) {
-		LL_ERROR("store", "%s: meta log_size is %zu bytes, not 8: ledger damaged", s->path,
-			 v.mv_size);
+	if (val.mv_size != 8) {
+		LL_ERROR("store", "%s: meta %s is %zu bytes, not 8: ledger damaged", s->path, key,
+			 val.mv_size);
 		return -EIO;
 	}
-	*size = ll_get_le(v.mv_data, 8);
+	*v = ll_get_le(val.mv_data, 8);
 	return 0;
+}
+
+int ll_store_meta_put_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t v)
+{
+	uint8_t buf[8];
+	ll_put_le(buf, v, 8);
+	return ll_store_meta_put(s, txn, key, buf, sizeof buf);
 }
 
 int ll_store_log_size(ll_store_t *s, uint64_t *size)
@@ -568,7 +575,7 @@ int ll_store_log_size(ll_store_t *s, uint64_t *size)
 		return -EINVAL;
 	if ((rc = ll_store_begin_read(s, &txn)) < 0)
 		return rc;
-	rc = read_log_size(s, txn, size);
+	rc = ll_store_meta_get_u64(s, txn, "log_size", size, 0);
 	ll_store_end_read(s, txn);
 	return rc;
 }
@@ -590,10 +597,7 @@ int ll_store_tip(ll_store_t *s, uint64_t *height, uint8_t hash[32])
 void ll_store_piece_key(uint8_t key[LL_STORE_PIECE_KEY_BYTES], uint64_t prefix, uint32_t piece)
 {
 	ll_put_be64(key, prefix);
-	key[8] = (uint8_t)(piece >> 24);
-	key[9] = (uint8_t)(piece >> 16);
-	key[10] = (uint8_t)(piece >> 8);
-	key[11] = (uint8_t)piece;
+	ll_put_be32(key + 8, piece);
 }
 
 int ll_store_put_pieces(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, uint64_t prefix,
@@ -683,7 +687,7 @@ int ll_store_put(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, MDB_val 
 static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 {
 	const struct ll_store_block *b = arg;
-	uint8_t key[8], tip[8];
+	uint8_t key[8];
 	uint64_t tip_height;
 	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
 	int rc;
@@ -702,7 +706,7 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 	}
 
 	uint64_t log_size;
-	if ((rc = read_log_size(s, txn, &log_size)) < 0)
+	if ((rc = ll_store_meta_get_u64(s, txn, "log_size", &log_size, 0)) < 0)
 		return rc;
 	if (b->first_log_index != log_size) {
 		LL_ERROR("store", "%s: block %" PRIu64 " starts the log at %" PRIu64
@@ -737,11 +741,8 @@ static int commit_body(struct ll_store *s, MDB_txn *txn, void *arg)
 		if ((rc = ll_store_client_state_put(s, txn, &b->client_states[i], b->height)))
 			return rc;
 
-	ll_put_le(tip, b->first_log_index + b->tx_count, 8);
-	if ((rc = ll_store_meta_put(s, txn, "log_size", tip, sizeof tip)))
-		return rc;
-	ll_put_le(tip, b->height, 8);
-	if ((rc = ll_store_meta_put(s, txn, "tip_height", tip, sizeof tip)))
+	if ((rc = ll_store_meta_put_u64(s, txn, "log_size", b->first_log_index + b->tx_count)) ||
+	    (rc = ll_store_meta_put_u64(s, txn, "tip_height", b->height)))
 		return rc;
 	return ll_store_meta_put(s, txn, "tip_hash", b->hash, 32);
 }

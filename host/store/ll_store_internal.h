@@ -48,6 +48,10 @@ int ll_store_meta_get(struct ll_store *s, MDB_txn *txn, const char *key, MDB_val
 int ll_store_meta_put(struct ll_store *s, MDB_txn *txn, const char *key, const void *data,
 		      size_t len);
 int ll_store_meta_del(struct ll_store *s, MDB_txn *txn, const char *key);
+/* A u64 meta value (8 bytes LE): absent gives `absent`; another size is -EIO. */
+int ll_store_meta_get_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t *v,
+			  uint64_t absent);
+int ll_store_meta_put_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t v);
 /* mdb_put: 0, LL_STORE_RETRY_MAP_FULL, LL_STORE_KEY_EXISTS or -errno (logged). */
 int ll_store_put(struct ll_store *s, MDB_txn *txn, enum ll_store_db db, MDB_val *key,
 		 MDB_val *val, unsigned flags, uint64_t height);

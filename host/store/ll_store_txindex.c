@@ -122,10 +122,7 @@ static void chunk_key(uint8_t key[KEY_BYTES], uint64_t id, const uint8_t *last_p
 {
 	ll_put_be64(key, id);
 	memcpy(key + 8, last_prefix, 8);
-	key[16] = (uint8_t)(chunk >> 24);
-	key[17] = (uint8_t)(chunk >> 16);
-	key[18] = (uint8_t)(chunk >> 8);
-	key[19] = (uint8_t)chunk;
+	ll_put_be32(key + 16, chunk);
 }
 
 static void entry_put(uint8_t *e, const uint8_t *txid, uint64_t log_index)
@@ -157,32 +154,6 @@ static int grow(void **buf, size_t *room, size_t want, size_t elem)
 	*buf = p;
 	*room = next;
 	return 0;
-}
-
-static int read_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t *v, uint64_t dflt)
-{
-	MDB_val val;
-	int rc = ll_store_meta_get(s, txn, key, &val);
-	if (rc == -ENOENT) {
-		*v = dflt;
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	if (val.mv_size != 8) {
-		LL_ERROR("store", "%s: meta %s is %zu bytes, not 8: ledger damaged", s->path, key,
-			 val.mv_size);
-		return -EIO;
-	}
-	*v = ll_get_le(val.mv_data, 8);
-	return 0;
-}
-
-static int write_u64(struct ll_store *s, MDB_txn *txn, const char *key, uint64_t v)
-{
-	uint8_t buf[8];
-	ll_put_le(buf, v, 8);
-	return ll_store_meta_put(s, txn, key, buf, sizeof buf);
 }
 
 /* A meta key: name || u64 big-endian. */
@@ -514,7 +485,7 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 		return -EOVERFLOW;
 	}
 	if ((rc = dir_read(s, txn, &t->dir, &t->dir_room, &dir_n)) < 0 ||
-	    (rc = read_u64(s, txn, "txrun_next", &next_id, 1)) < 0)
+	    (rc = ll_store_meta_get_u64(s, txn, "txrun_next", &next_id, 1)) < 0)
 		return rc;
 	(void)txids;	/* the log holds them: the run is its leaves */
 	if (n > 0) {
@@ -579,7 +550,7 @@ int ll_store_txindex_commit(struct ll_store *s, MDB_txn *txn, uint64_t height,
 	}
 	if (budget && (rc = delete_garbage(s, txn, &budget)))
 		return rc;
-	if ((rc = write_u64(s, txn, "txrun_next", next_id)))
+	if ((rc = ll_store_meta_put_u64(s, txn, "txrun_next", next_id)))
 		return rc;
 	e->unfrozen_runs = unfrozen;
 	e->valid = true;
@@ -1060,7 +1031,7 @@ int ll_store_index_stats(ll_store_t *s, struct ll_store_index_stats *out)
 	if (rc == 0)
 		rc = meta_walk(s, txn, GARBAGE_KEY, count_one, &out->garbage_runs);
 	if (rc == 0)
-		rc = read_u64(s, txn, "log_size", &out->log_size, 0);
+		rc = ll_store_meta_get_u64(s, txn, "log_size", &out->log_size, 0);
 	ll_store_end_read(s, txn);
 	uint64_t per_level[FROZEN] = { 0 };
 	for (size_t i = 0; i < n; i++) {
