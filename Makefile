@@ -41,6 +41,7 @@ include host/bench/module.mk
 include dataplane/wire/module.mk
 include dataplane/admit/module.mk
 include dataplane/txgen/module.mk
+include host/ledgerlined/module.mk
 include tests/unit/module.mk
 include tests/fuzz/module.mk
 include tests/integration/module.mk

@@ -7,7 +7,7 @@ packages=(
 	# toolchain and build
 	build-essential pkg-config clang llvm lld libclang-rt-14-dev
 	# libraries the design lists (see ../shared/DESIGN.md "Conventions")
-	libdpdk-dev dpdk liblmdb-dev lmdb-utils libbpf-dev libxdp-dev xdp-tools
+	libdpdk-dev dpdk dpdk-dev liblmdb-dev lmdb-utils libbpf-dev libxdp-dev xdp-tools
 	libcmocka-dev libraft-dev libuv1-dev libmicrohttpd-dev libjansson-dev
 	libinih-dev libssl-dev openssl libsodium-dev libxrt-dev libipsec-mb-dev
 	libpcap-dev libelf-dev zlib1g-dev

@@ -19,6 +19,7 @@
 
 #include "ll_admit.h"
 #include "ll_err.h"
+#include "ll_hash.h"
 #include "ll_hex.h"
 #include "ll_sig.h"
 #include "ll_store.h"
@@ -47,7 +48,10 @@ struct opts {
 	bool receipt;
 	double malformed, replays;
 	double seconds;		/* inspect --listen: stop after this long idle */
+	double wait;		/* send --receipt: wait this long for the last receipts */
+	int alg;		/* the chain's hash: txids, to match receipts */
 	bool count_set;		/* inspect --listen: stop after --count frames */
+	uint64_t client_rate;	/* clients: each one's rate limit (records/s; 0 none) */
 };
 
 /* The kinds of bad frame, cycled through: each must meet its own counter. */
@@ -62,10 +66,13 @@ static void usage(FILE *f)
 		"usage: txgen keygen --keys FILE [--clients N] [--scheme ed25519|sm2|none]\n"
 		"       txgen pcap   --keys FILE --out FILE.pcap [frame options]\n"
 		"       txgen send   --keys FILE --to HOST:PORT [frame options] [--rate FPS]\n"
+		"       txgen clients --keys FILE --out FILE [--client-rate R]   (for ledgerlined)\n"
 		"       txgen inspect --keys FILE (--pcap FILE | --listen HOST:PORT) [--chain ID]\n"
 		"         [--count N (stop after N frames)] [--seconds S (or S idle, 1)]\n"
 		"frame options: --count N (frames, 1000) --records K (per frame, 1..64, 1)\n"
-		"  --payload B (bytes, 128) --chain ID (1) --receipt\n"
+		"  --payload B (bytes, 128) --chain ID (1)\n"
+		"  --receipt (ask for receipts; send counts them and prints latency percentiles)\n"
+		"  --alg sha256|sm3 (the chain's, to match receipts; sha256) --wait S (receipts, 5)\n"
 		"  --malformed P (share of frames broken, each kind in turn, 0)\n"
 		"  --replays P (share of frames that resend an earlier record, 0)\n"
 		"keys file: one client a line, '<scheme> <secret hex> <public hex> <trusted 0|1>'\n"
@@ -179,16 +186,37 @@ struct gen {
 	struct client *clients;
 	unsigned nclients, next_client;
 	uint8_t last[MAX_FRAME];	/* the last good frame, resent as a replay */
+	uint8_t txids[LL_WIRE_MAX_RECORDS][32];	/* the last frame's, when it was good */
+	unsigned txid_count;
 	size_t last_len;
 	uint64_t made, bad_total, bad_made[LL_WIRE_VERDICT_COUNT], replays_made;
 	double bad_debt, replay_debt;
 };
+
+/* A good frame's txids (leaf hashes of its records), to match its receipts. */
+static int leaf_hashes(struct gen *g, const uint8_t *frame, size_t len)
+{
+	static struct ll_wire_frame f;
+	uint8_t leaf[1 + MAX_FRAME];
+	if (ll_wire_parse(frame, len, g->o->chain_id, &f) != LL_WIRE_OK)
+		return -EINVAL;
+	for (unsigned i = 0; i < f.count; i++) {
+		leaf[0] = 0x00;
+		memcpy(leaf + 1, f.rec[i].bytes, f.rec[i].len);
+		if (ll_hash((enum ll_hash_alg)g->o->alg, leaf, 1 + (size_t)f.rec[i].len,
+			    g->txids[i]) < 0)
+			return -EIO;
+	}
+	g->txid_count = f.count;
+	return 0;
+}
 
 /* The next frame into buf: good, broken (of the next kind) or a replay; its length. */
 static int make_frame(struct gen *g, uint8_t *buf, size_t cap)
 {
 	const struct opts *o = g->o;
 	g->made++;
+	g->txid_count = 0;
 	g->replay_debt += o->replays;
 	if (g->replay_debt >= 1 && g->last_len) {
 		g->replay_debt -= 1;
@@ -248,6 +276,8 @@ static int make_frame(struct gen *g, uint8_t *buf, size_t cap)
 	if (kind == LL_WIRE_OK) {
 		memcpy(g->last, buf, (size_t)len);
 		g->last_len = (size_t)len;
+		if (o->receipt && leaf_hashes(g, buf, (size_t)len) < 0)
+			return -EIO;
 	}
 	return len;
 }
@@ -347,12 +377,129 @@ static int parse_addr(const char *s, struct sockaddr_in *a)
 	return 0;
 }
 
+/*
+ * Receipts: each receipted record's txid waits in an open-addressing table with
+ * the time its frame left; a receipt entry that matches takes it out and adds a
+ * latency sample.
+ */
+struct waiting {
+	uint8_t txid[32];
+	uint64_t sent_ns;		/* 0: an empty slot */
+};
+
+struct receipts {
+	struct waiting *table;
+	uint64_t mask, waiting;
+	uint64_t *latency_ns, samples, cap;
+	uint64_t datagrams, records, unknown, malformed;
+};
+
+static int receipts_init(struct receipts *r, uint64_t expected)
+{
+	uint64_t slots = 2;
+	while (slots < 2 * expected)
+		slots *= 2;
+	memset(r, 0, sizeof *r);
+	r->mask = slots - 1;
+	r->cap = expected;
+	r->table = calloc(slots, sizeof *r->table);
+	r->latency_ns = calloc(expected ? expected : 1, sizeof *r->latency_ns);
+	return r->table && r->latency_ns ? 0 : -ENOMEM;
+}
+
+static struct waiting *receipt_slot(struct receipts *r, const uint8_t *txid, bool want_empty)
+{
+	uint64_t i;
+	memcpy(&i, txid, sizeof i);
+	for (;; i++) {
+		struct waiting *w = &r->table[i & r->mask];
+		if (w->sent_ns == 0)
+			return want_empty ? w : NULL;
+		if (!want_empty && !memcmp(w->txid, txid, 32))
+			return w;
+	}
+}
+
+static void receipt_expect(struct receipts *r, const uint8_t *txid, uint64_t now)
+{
+	if (r->waiting + r->samples >= r->cap || receipt_slot(r, txid, false))
+		return;		/* a repeated txid is matched once */
+	struct waiting *w = receipt_slot(r, txid, true);
+	memcpy(w->txid, txid, 32);
+	w->sent_ns = now;
+	r->waiting++;
+}
+
+/* Removes w, moving later entries of its cluster back so lookups still find them. */
+static void receipt_remove(struct receipts *r, struct waiting *w)
+{
+	uint64_t i = (uint64_t)(w - r->table);
+	r->table[i].sent_ns = 0;
+	for (uint64_t j = (i + 1) & r->mask; r->table[j].sent_ns; j = (j + 1) & r->mask) {
+		struct waiting moved = r->table[j];
+		r->table[j].sent_ns = 0;
+		*receipt_slot(r, moved.txid, true) = moved;
+	}
+	r->waiting--;
+}
+
+static void receipts_drain(struct receipts *r, int fd)
+{
+	static uint8_t buf[65536];
+	static struct ll_wire_receipt_entry e[LL_WIRE_MAX_RECORDS];
+	for (ssize_t len; (len = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0;) {
+		uint64_t now = ll_time_mono_ns();
+		int n = ll_wire_receipt_parse(buf, (size_t)len, e);
+		if (n < 0) {
+			r->malformed++;
+			continue;
+		}
+		r->datagrams++;
+		for (int i = 0; i < n; i++) {
+			struct waiting *w = receipt_slot(r, e[i].txid, false);
+			if (!w) {
+				r->unknown++;
+				continue;
+			}
+			r->records++;
+			r->latency_ns[r->samples++] = now - w->sent_ns;
+			receipt_remove(r, w);
+		}
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double percentile_us(const struct receipts *r, double p)
+{
+	if (r->samples == 0)
+		return 0;
+	uint64_t i = (uint64_t)(p * (double)(r->samples - 1) + 0.5);
+	return (double)r->latency_ns[i] / 1e3;
+}
+
+static void receipts_report(struct receipts *r)
+{
+	qsort(r->latency_ns, r->samples, sizeof *r->latency_ns, cmp_u64);
+	printf("receipts %" PRIu64 " records_receipted %" PRIu64 " missing %" PRIu64
+	       " unknown %" PRIu64 " malformed %" PRIu64 " p50_us %.0f p99_us %.0f p999_us %.0f\n",
+	       r->datagrams, r->records, r->waiting, r->unknown, r->malformed,
+	       percentile_us(r, 0.5), percentile_us(r, 0.99), percentile_us(r, 0.999));
+}
+
 static int send_frames(struct gen *g)
 {
+	const struct opts *o = g->o;
 	struct sockaddr_in to;
+	struct receipts r;
 	uint8_t frame[MAX_FRAME];
-	if (parse_addr(g->o->to, &to) < 0) {
-		fprintf(stderr, "txgen: --to %s: want IPv4:port\n", g->o->to);
+	int rc = 1;
+	if (parse_addr(o->to, &to) < 0) {
+		fprintf(stderr, "txgen: --to %s: want IPv4:port\n", o->to);
 		return 2;
 	}
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -360,33 +507,78 @@ static int send_frames(struct gen *g)
 		perror("txgen: socket");
 		return 1;
 	}
+	if (receipts_init(&r, o->receipt ? o->count * o->records : 0) < 0) {
+		fprintf(stderr, "txgen: no memory for %" PRIu64 " receipts\n", o->count * o->records);
+		goto out;
+	}
+	int rcvbuf = 8 << 20;	/* as root, a big buffer: receipts come in bursts */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	uint64_t start = ll_time_mono_ns(), sent = 0, failed = 0, shown = 0;
-	for (uint64_t i = 0; i < g->o->count; i++) {
+	for (uint64_t i = 0; i < o->count; i++) {
 		int len = next_frame(g, frame, sizeof frame);
-		if (len < 0) {
-			close(fd);
-			return 1;
-		}
-		if (g->o->rate) {	/* pace: frame i leaves at start + i / rate */
-			uint64_t due = start + i * 1000000000ull / g->o->rate;
+		if (len < 0)
+			goto out;
+		if (o->rate) {	/* pace: frame i leaves at start + i / rate */
+			uint64_t due = start + i * 1000000000ull / o->rate;
 			for (uint64_t now; (now = ll_time_mono_ns()) < due;)
 				nanosleep(&(struct timespec){ .tv_nsec = (long)(due - now) }, NULL);
 		}
-		if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof to) == len)
-			sent++;
-		else
-			failed++;
 		uint64_t now = ll_time_mono_ns();
-		if (now - shown > 250000000ull || i + 1 == g->o->count) {
+		if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof to) == len) {
+			sent++;
+			for (unsigned k = 0; k < g->txid_count; k++)
+				receipt_expect(&r, g->txids[k], now);
+		} else {
+			failed++;
+		}
+		if (o->receipt)
+			receipts_drain(&r, fd);
+		if (now - shown > 250000000ull || i + 1 == o->count) {
 			shown = now;
 			fprintf(stderr, "\rtxgen: %" PRIu64 " frames sent, %" PRIu64 " failed, "
-				"%.0f frames/s   ", sent, failed,
-				(double)sent * 1e9 / (double)(now - start + 1));
+				"%.0f frames/s, %" PRIu64 " records receipted   ", sent, failed,
+				(double)sent * 1e9 / (double)(now - start + 1), r.records);
 		}
 	}
+	/* the last receipts: until none is missing, or --wait passes */
+	uint64_t deadline = ll_time_mono_ns() + (uint64_t)(o->wait * 1e9);
+	while (o->receipt && r.waiting && ll_time_mono_ns() < deadline) {
+		receipts_drain(&r, fd);
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
 	fprintf(stderr, "\n");
+	if (o->receipt)
+		receipts_report(&r);
+	rc = failed ? 1 : 0;
+out:
+	free(r.table);
+	free(r.latency_ns);
 	close(fd);
-	return failed ? 1 : 0;
+	return rc;
+}
+
+/* clients: the registrations ledgerlined loads, public keys only. */
+static int write_clients(const struct opts *o, const struct client *c, unsigned n)
+{
+	FILE *f = fopen(o->out, "w");
+	if (!f) {
+		fprintf(stderr, "txgen: %s: %s\n", o->out, strerror(errno));
+		return 1;
+	}
+	fprintf(f, "# scheme public-key trusted rate burst\n");
+	for (unsigned i = 0; i < n; i++) {
+		char hex[2 * LL_STORE_CLIENT_KEY_MAX + 1];
+		ll_hex_encode(c[i].reg.pub, c[i].reg.pub_len, hex);
+		hex[2 * c[i].reg.pub_len] = '\0';
+		fprintf(f, "%d %s %d %" PRIu64 " %" PRIu64 "\n", c[i].reg.scheme, hex,
+			c[i].reg.trusted, o->client_rate, o->client_rate);
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "txgen: %s: %s\n", o->out, strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 /* --- inspect --- */
@@ -487,14 +679,16 @@ int main(int argc, char **argv)
 {
 	static struct client clients[MAX_CLIENTS];
 	struct opts o = { .chain_id = 1, .count = 1000, .records = 1, .payload = 128,
-			  .clients = 4, .scheme = LL_WIRE_SCHEME_ED25519, .seconds = 1 };
+			  .clients = 4, .scheme = LL_WIRE_SCHEME_ED25519, .seconds = 1,
+			  .wait = 5, .alg = LL_HASH_SHA256 };
 	static const struct option longopts[] = {
 		{ "keys", 1, 0, 'k' }, { "out", 1, 0, 'o' }, { "pcap", 1, 0, 'o' },
 		{ "to", 1, 0, 't' }, { "listen", 1, 0, 'l' }, { "chain", 1, 0, 'c' },
 		{ "count", 1, 0, 'n' }, { "rate", 1, 0, 'r' }, { "records", 1, 0, 'R' },
 		{ "payload", 1, 0, 'p' }, { "clients", 1, 0, 'C' }, { "scheme", 1, 0, 's' },
 		{ "receipt", 0, 0, 'e' }, { "malformed", 1, 0, 'm' }, { "replays", 1, 0, 'y' },
-		{ "seconds", 1, 0, 'S' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "seconds", 1, 0, 'S' }, { "help", 0, 0, 'h' }, { "alg", 1, 0, 'a' },
+		{ "wait", 1, 0, 'W' }, { "client-rate", 1, 0, 'L' }, { 0, 0, 0, 0 },
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
@@ -511,6 +705,13 @@ int main(int argc, char **argv)
 		case 't': o.to = optarg; break;
 		case 'l': o.listen = optarg; break;
 		case 'e': o.receipt = true; break;
+		case 'a':
+			if (!strcmp(optarg, "sha256") || !strcmp(optarg, "sm3")) {
+				o.alg = !strcmp(optarg, "sm3") ? LL_HASH_SM3 : LL_HASH_SHA256;
+				break;
+			}
+			fprintf(stderr, "txgen: --alg %s: want sha256 or sm3\n", optarg);
+			return 2;
 		case 's':
 			o.scheme = !strcmp(optarg, "ed25519") ? 1 : !strcmp(optarg, "sm2") ? 2 :
 				   !strcmp(optarg, "none") ? 0 : -1;
@@ -539,6 +740,8 @@ int main(int argc, char **argv)
 			case 'm': if (v > 1) { fprintf(stderr, "txgen: --malformed: 0..1\n"); return 2; } o.malformed = v; break;
 			case 'y': if (v > 1) { fprintf(stderr, "txgen: --replays: 0..1\n"); return 2; } o.replays = v; break;
 			case 'S': o.seconds = v; break;
+			case 'W': o.wait = v; break;
+			case 'L': o.client_rate = (uint64_t)v; break;
 			}
 		}
 	}
@@ -569,13 +772,15 @@ int main(int argc, char **argv)
 		rc = write_pcap(&g);
 	else if (!strcmp(cmd, "send") && o.to)
 		rc = send_frames(&g);
+	else if (!strcmp(cmd, "clients") && o.out)
+		rc = write_clients(&o, clients, n);
 	else if (!strcmp(cmd, "inspect") && (!o.out != !o.listen))
 		rc = inspect(&o, clients, n);
 	else {
 		usage(stderr);
 		rc = 2;
 	}
-	if (rc == 0 && strcmp(cmd, "inspect")) {
+	if (rc == 0 && strcmp(cmd, "inspect") && strcmp(cmd, "clients")) {
 		printf("frames %" PRIu64 " malformed %" PRIu64 " replays %" PRIu64, g.made,
 		       g.bad_total, g.replays_made);
 		for (size_t k = 0; k < LL_ARRAY_LEN(bad_kinds); k++)

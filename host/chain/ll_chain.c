@@ -70,7 +70,8 @@ static int read_header(ll_chain_t *c, uint64_t height, struct ll_block_header *h
 /* Commits a block to the store: header, body, txids and log nodes in one transaction. */
 static int store_block(ll_chain_t *c, const struct ll_block_header *h, const uint8_t *hash,
 		       const uint8_t *body, const uint8_t *txids, const uint8_t *nodes,
-		       size_t node_count)
+		       size_t node_count, const struct ll_store_client_state *states,
+		       size_t state_count)
 {
 	uint8_t header[LL_BLOCK_HEADER_BYTES];
 	ll_block_header_encode(h, header);
@@ -81,6 +82,7 @@ static int store_block(ll_chain_t *c, const struct ll_block_header *h, const uin
 		.txids = txids, .tx_count = h->tx_count,
 		.first_log_index = h->log_size - h->tx_count,
 		.log_nodes = nodes, .log_node_count = node_count,
+		.client_states = states, .client_state_count = state_count,
 	};
 	return ll_store_commit(c->store, &b);
 }
@@ -101,7 +103,7 @@ static int write_genesis(ll_chain_t *c, uint64_t time_ns)
 	if ((rc = ll_block_hash(&g, t->hash)) < 0)
 		return rc;
 	t->frontier = (struct ll_ledger_log_frontier){ .size = 0 };
-	return store_block(c, &g, t->hash, body, NULL, NULL, 0);
+	return store_block(c, &g, t->hash, body, NULL, NULL, 0, NULL, 0);
 }
 
 int ll_chain_open(const struct ll_chain_cfg *cfg, ll_chain_t **out)
@@ -161,6 +163,11 @@ int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip)
 	*tip = c->tip.h;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+ll_store_t *ll_chain_store(ll_chain_t *c)
+{
+	return c ? c->store : NULL;
 }
 
 uint8_t ll_chain_hash_alg(const ll_chain_t *c)
@@ -233,6 +240,8 @@ int ll_chain_prepare(ll_chain_t *c, const struct ll_chain_batch *b, uint64_t tim
 	memcpy(h->merkle_root, b->root, 32);
 	p->frontier = prev->frontier;
 	p->leaves = b->leaves;
+	p->client_states = NULL;
+	p->client_state_count = 0;
 	p->node_count = ll_ledger_log_append_nodes(prev->h.log_size, b->n);
 	if ((rc = scratch(&p->nodes, &p->nodes_room, p->node_count * 32 + 1)) < 0 ||
 	    (rc = scratch(&p->body, &p->body_room, body_len)) < 0)
@@ -264,7 +273,7 @@ int ll_chain_commit_prepared(ll_chain_t *c, const struct ll_chain_prepared *p)
 		return -ESTALE;
 	/* only this thread moves the tip: no lock held over the store */
 	int rc = store_block(c, &p->header, p->hash, p->body, p->leaves, p->nodes,
-			     p->node_count);
+			     p->node_count, p->client_states, p->client_state_count);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&c->lock);

@@ -45,6 +45,9 @@ void ll_chain_close(ll_chain_t *c);
 /* ll_chain_tip - the newest block's header. */
 int ll_chain_tip(ll_chain_t *c, struct ll_block_header *tip);
 
+/* ll_chain_store - the store under the chain, for its clients registry. */
+ll_store_t *ll_chain_store(ll_chain_t *c);
+
 /* ll_chain_hash_alg - the chain's hash algorithm (enum ll_hash_alg). */
 uint8_t ll_chain_hash_alg(const ll_chain_t *c);
 
@@ -69,6 +72,10 @@ struct ll_chain_prepared {
 	uint8_t *nodes;			/* node_count packed log nodes */
 	size_t nodes_room, node_count;
 	struct ll_ledger_log_frontier frontier;	/* the log's, after this block */
+	/* set by the committer: the clients' replay windows after this block,
+	 * written in its transaction (none: NULL, 0) */
+	const struct ll_store_client_state *client_states;
+	size_t client_state_count;
 };
 
 /*

@@ -32,6 +32,7 @@ struct slot {
 	uint32_t bytes;
 	uint64_t first_ns;		/* when the first record arrived */
 	uint32_t *offsets;		/* max_records + 1 */
+	uint64_t *cookies;		/* max_records */
 	uint8_t *data;			/* max_bytes */
 	struct ll_chain_batch batch;
 	struct ll_chain_prepared prep;	/* the block, once hashed */
@@ -75,7 +76,7 @@ static void cut(ll_solo_t *s)
 	pthread_cond_broadcast(&s->changed);
 }
 
-int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len)
+int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t cookie)
 {
 	int rc = 0;
 	if (!s || (!record && len))
@@ -108,6 +109,7 @@ int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len)
 	}
 	memcpy(sl->data + sl->bytes, record, len);
 	sl->bytes += len;
+	sl->cookies[sl->n] = cookie;
 	sl->offsets[++sl->n] = sl->bytes;
 	s->stats.records_submitted++;
 	if (sl->n == s->cfg.max_records)
@@ -210,7 +212,8 @@ static void report_durable(ll_solo_t *s)
 		struct slot *sl = &s->slots[s->durable];
 		if (!sl->dropped && s->cfg.durable) {
 			pthread_mutex_unlock(&s->mu);
-			s->cfg.durable(s->cfg.arg, &sl->prep.header, sl->batch.leaves, sl->n);
+			s->cfg.durable(s->cfg.arg, &sl->prep.header, sl->batch.leaves, sl->cookies,
+				       sl->n);
 			pthread_mutex_lock(&s->mu);
 		}
 		if (!sl->dropped) {
@@ -224,11 +227,26 @@ static void report_durable(ll_solo_t *s)
 	}
 }
 
+/* One attempt: the block with the client states its records leave behind. */
+static int commit_once(ll_solo_t *s, struct slot *sl)
+{
+	if (!s->cfg.states)
+		return ll_chain_commit_prepared(s->chain, &sl->prep);
+	int rc = s->cfg.states(s->cfg.arg, sl->offsets, sl->data, sl->n, &sl->prep.client_states,
+			       &sl->prep.client_state_count);
+	if (rc == 0)
+		rc = ll_chain_commit_prepared(s->chain, &sl->prep);
+	s->cfg.states_done(s->cfg.arg, rc == 0);
+	sl->prep.client_states = NULL;
+	sl->prep.client_state_count = 0;
+	return rc;
+}
+
 /* Commits one hashed block, waiting out a full disk; 0 or the error that dropped it. */
 static int commit_slot(ll_solo_t *s, struct slot *sl)
 {
 	for (;;) {
-		int rc = ll_chain_commit_prepared(s->chain, &sl->prep);
+		int rc = commit_once(s, sl);
 		if (rc != -ENOSPC) {
 			pthread_mutex_lock(&s->mu);
 			s->stats.stalled = false;
@@ -309,6 +327,7 @@ static void free_slots(ll_solo_t *s)
 {
 	for (unsigned i = 0; i < MAX_IN_FLIGHT; i++) {
 		free(s->slots[i].offsets);
+		free(s->slots[i].cookies);
 		free(s->slots[i].data);
 		free(s->slots[i].batch.leaves);
 		free(s->slots[i].batch.scratch);
@@ -324,7 +343,7 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
 
 	if (!chain || !cfg || !out || cfg->max_records == 0 || cfg->max_bytes == 0 ||
 	    cfg->blocks_in_flight < 2 || cfg->blocks_in_flight > MAX_IN_FLIGHT ||
-	    (cfg->periodic_sync && cfg->sync_interval_ms == 0))
+	    (cfg->periodic_sync && cfg->sync_interval_ms == 0) || !cfg->states != !cfg->states_done)
 		goto err;
 	rc = -ENOMEM;
 	if (!(s = calloc(1, sizeof *s)))
@@ -337,10 +356,12 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
 	for (unsigned i = 0; i < cfg->blocks_in_flight; i++) {
 		struct slot *sl = &s->slots[i];
 		sl->offsets = calloc((size_t)cfg->max_records + 1, sizeof *sl->offsets);
+		sl->cookies = calloc(cfg->max_records, sizeof *sl->cookies);
 		sl->data = malloc(cfg->max_bytes);
 		sl->batch.leaves = malloc((size_t)cfg->max_records * 32);
 		sl->batch.scratch = malloc(LL_MERKLE_ROOT_SCRATCH_BYTES(cfg->max_records));
-		if (!sl->offsets || !sl->data || !sl->batch.leaves || !sl->batch.scratch)
+		if (!sl->offsets || !sl->cookies || !sl->data || !sl->batch.leaves ||
+		    !sl->batch.scratch)
 			goto err_free;
 		sl->batch.offsets = sl->offsets;
 		sl->batch.data = sl->data;
@@ -384,7 +405,7 @@ void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out)
 	pthread_mutex_unlock(&s->mu);
 }
 
-int ll_solo_stop(ll_solo_t *s)
+int ll_solo_stop(ll_solo_t *s, struct ll_solo_stats *final)
 {
 	if (!s)
 		return 0;
@@ -395,6 +416,8 @@ int ll_solo_stop(ll_solo_t *s)
 	pthread_join(s->hash_thread, NULL);
 	pthread_join(s->commit_thread, NULL);
 	int rc = s->last_error;
+	if (final)
+		*final = s->stats;
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->prep_mu);
 	pthread_mutex_destroy(&s->mu);

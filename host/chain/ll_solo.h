@@ -5,20 +5,34 @@
 #define LL_SOLO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ll_block_header;
+struct ll_store_client_state;
 typedef struct ll_chain ll_chain_t;
 typedef struct ll_solo ll_solo_t;
 
 /*
  * Called on the loop's commit thread for each block, in height order, after
  * its transaction is on disk (sync = full: when the commit returns; periodic:
- * after the next sync). txids are the block's n leaf hashes. Keep it short:
- * the next commit waits for it.
+ * after the next sync). txids are the block's n leaf hashes and cookies what
+ * each record was submitted with. Keep it short: the next commit waits for it.
  */
 typedef void ll_solo_durable_fn(void *arg, const struct ll_block_header *h,
-				const uint8_t *txids, uint32_t n);
+				const uint8_t *txids, const uint64_t *cookies, uint32_t n);
+
+/*
+ * Optional, on the commit thread before each attempt to commit a block (so
+ * again after a full disk): the client states (replay windows) the block's
+ * transaction writes with it, from its n records (offsets[n + 1] into data).
+ * *states stays valid until states_done, which says whether that attempt
+ * committed. Returns 0, or -errno to drop the block.
+ */
+typedef int ll_solo_states_fn(void *arg, const uint32_t *offsets, const uint8_t *data,
+			      uint32_t n, const struct ll_store_client_state **states,
+			      size_t *count);
+typedef void ll_solo_states_done_fn(void *arg, bool committed);
 
 struct ll_solo_cfg {
 	uint32_t max_records;		/* block.max_records: cut at this many; >= 1 */
@@ -30,6 +44,8 @@ struct ll_solo_cfg {
 	bool periodic_sync;		/* the store runs with sync = periodic */
 	uint32_t sync_interval_ms;	/* periodic: at most this long to durable */
 	ll_solo_durable_fn *durable;
+	ll_solo_states_fn *states;		/* with states_done, or neither */
+	ll_solo_states_done_fn *states_done;
 	void *arg;
 };
 
@@ -52,12 +68,13 @@ struct ll_solo_stats {
 int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **out);
 
 /*
- * ll_solo_submit - copies one record into the open block. Returns 0; -EAGAIN
+ * ll_solo_submit - copies one record into the open block, with a cookie the
+ * durable callback gets back beside it. Returns 0; -EAGAIN
  * when the loop is full (counted: the caller drops or retries); -EMSGSIZE for
  * a record larger than max_bytes; -ESHUTDOWN after stop began. One submitting
  * thread at a time.
  */
-int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len);
+int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t cookie);
 
 /* ll_solo_stats - a snapshot of the counters; any thread. */
 void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out);
@@ -65,8 +82,9 @@ void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out);
 /*
  * ll_solo_stop - refuses new records, cuts the open block, commits everything
  * cut (waiting out a full disk), fires the durable callbacks, joins the threads
- * and frees the loop. Returns 0, or the last commit error. NULL is a no-op.
+ * and frees the loop; the counters as it stopped go to *final (may be NULL).
+ * Returns 0, or the last commit error. NULL is a no-op.
  */
-int ll_solo_stop(ll_solo_t *s);
+int ll_solo_stop(ll_solo_t *s, struct ll_solo_stats *final);
 
 #endif /* LL_SOLO_H */

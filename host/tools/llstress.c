@@ -235,10 +235,11 @@ static int write_all(int fd, const char *buf, size_t len)
  * so the file stays a list of durable txids (a prefix of them, even).
  */
 static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t *txids,
-		       uint32_t n)
+		       const uint64_t *cookies, uint32_t n)
 {
 	struct side_writer *w = arg;
 	(void)h;
+	(void)cookies;
 	if (n == 0 || atomic_load(&w->failed))
 		return;
 	for (uint32_t i = 0; i < n; i++) {
@@ -387,7 +388,7 @@ static int run_stress(const struct options *o)
 			}
 		}
 		uint32_t len = make_record(&rng, tip.height, submitted, rec);
-		while ((rc = ll_solo_submit(solo, rec, len)) == -EAGAIN && !stop_requested)
+		while ((rc = ll_solo_submit(solo, rec, len, 0)) == -EAGAIN && !stop_requested)
 			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 }, NULL);
 		if (rc == -EAGAIN)
 			break;	/* a signal while the loop was full: this record never went in */
@@ -399,7 +400,7 @@ static int run_stress(const struct options *o)
 		submitted++;
 	}
 
-	rc = ll_solo_stop(solo);
+	rc = ll_solo_stop(solo, NULL);
 	solo = NULL;
 	if (rc < 0) {
 		fail(EXIT_FAILED, "stop: %s", ll_strerror(rc));
@@ -418,7 +419,7 @@ static int run_stress(const struct options *o)
 	}
 	code = EXIT_OK;
 out:
-	ll_solo_stop(solo);
+	ll_solo_stop(solo, NULL);
 	ll_chain_close(chain);
 	if (w.fd >= 0)
 		close(w.fd);

@@ -27,11 +27,16 @@ struct seen {
 	uint64_t heights[MAX_BLOCKS];
 	uint32_t counts[MAX_BLOCKS];
 	uint8_t first_txid[MAX_BLOCKS][32];
+	uint64_t first_cookie[MAX_BLOCKS];
+	/* the states hook's: what it hands the block, and how each attempt ended */
+	uint8_t client[32], state[4];
+	struct ll_store_client_state st;
+	unsigned states_done[2];
 	volatile int hold;		/* the callback waits while set */
 };
 
 static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t *txids,
-		       uint32_t n)
+		       const uint64_t *cookies, uint32_t n)
 {
 	struct seen *s = arg;
 	while (s->hold)
@@ -40,8 +45,10 @@ static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t
 	if (s->blocks < MAX_BLOCKS) {
 		s->heights[s->blocks] = h->height;
 		s->counts[s->blocks] = n;
-		if (n)
+		if (n) {
 			memcpy(s->first_txid[s->blocks], txids, 32);
+			s->first_cookie[s->blocks] = cookies[0];
+		}
 		s->blocks++;
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -101,7 +108,7 @@ static void submit_all(ll_solo_t *s, uint32_t from, uint32_t to)
 		uint8_t rec[40];
 		record(i, rec);
 		int rc;
-		while ((rc = ll_solo_submit(s, rec, sizeof rec)) == -EAGAIN)
+		while ((rc = ll_solo_submit(s, rec, sizeof rec, i)) == -EAGAIN)
 			nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
 		assert_int_equal(rc, 0);
 	}
@@ -123,7 +130,7 @@ static void test_solo_cuts_on_max_records(void **state)
 	ll_solo_t *s;
 	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
 	submit_all(s, 0, 250);
-	assert_int_equal(ll_solo_stop(s), 0);	/* stop cuts the last 50 */
+	assert_int_equal(ll_solo_stop(s, NULL), 0);	/* stop cuts the last 50 */
 	assert_int_equal(f->seen.blocks, 3);
 	uint32_t want[] = { 100, 100, 50 };
 	for (unsigned b = 0; b < 3; b++) {
@@ -134,7 +141,58 @@ static void test_solo_cuts_on_max_records(void **state)
 		record(100 * b, rec);
 		test_openssl_prefixed(LL_HASH_SM3, 0x00, rec, sizeof rec, leaf);
 		assert_memory_equal(f->seen.first_txid[b], leaf, 32);
+		assert_int_equal(f->seen.first_cookie[b], 100 * b);	/* submitted with it */
 	}
+	assert_chain_verifies(f, 3);
+}
+
+/* The states hook: each block writes one client's state, its first record's
+ * first 4 bytes; the hook refuses the block that starts with record 150. */
+static int on_states(void *arg, const uint32_t *offsets, const uint8_t *data, uint32_t n,
+		     const struct ll_store_client_state **states, size_t *count)
+{
+	struct seen *s = arg;
+	uint32_t first;
+	assert_true(n > 0 && offsets[0] == 0 && offsets[1] == 40);
+	memcpy(&first, data, sizeof first);
+	if (first == 150)
+		return -EPROTO;
+	memcpy(s->state, data, 4);
+	memset(s->client, 0xc1, 32);
+	s->st = (struct ll_store_client_state){ .id = s->client, .state = s->state, .len = 4 };
+	*states = &s->st;
+	*count = 1;
+	return 0;
+}
+
+static void on_states_done(void *arg, bool committed)
+{
+	struct seen *s = arg;
+	s->states_done[committed]++;
+}
+
+static void test_solo_states_go_with_their_block(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_records = 50;
+	cfg.states = on_states;
+	cfg.states_done = on_states_done;
+	ll_solo_t *s;
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	submit_all(s, 0, 200);	/* blocks start at records 0, 50, 100, 150 */
+	assert_int_equal(ll_solo_stop(s, NULL), -EPROTO);	/* the last error */
+	assert_int_equal(f->seen.blocks, 3);
+	assert_int_equal(f->seen.states_done[1], 3);
+	assert_int_equal(f->seen.states_done[0], 1);
+	uint8_t got[8], id[32];
+	size_t len;
+	memset(id, 0xc1, 32);
+	assert_int_equal(ll_store_client_state(ll_chain_store(f->chain), id, got, sizeof got, &len), 0);
+	assert_int_equal(len, 4);
+	uint32_t first;
+	memcpy(&first, got, 4);
+	assert_int_equal(first, 100);	/* the last block that committed */
 	assert_chain_verifies(f, 3);
 }
 
@@ -146,9 +204,9 @@ static void test_solo_cuts_on_max_bytes(void **state)
 	ll_solo_t *s;
 	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
 	uint8_t big[401] = { 0 };
-	assert_int_equal(ll_solo_submit(s, big, sizeof big), -EMSGSIZE);
+	assert_int_equal(ll_solo_submit(s, big, sizeof big, 0), -EMSGSIZE);
 	submit_all(s, 0, 35);
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	assert_int_equal(f->seen.blocks, 4);
 	assert_int_equal(f->seen.counts[0], 10);
 	assert_int_equal(f->seen.counts[3], 5);
@@ -174,7 +232,7 @@ static void test_solo_cuts_on_age(void **state)
 	assert_int_equal(st.blocks_committed, 1);
 	assert_int_equal(st.records_committed, 5);
 	assert_int_equal(f->seen.counts[0], 5);
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	assert_int_equal(f->seen.blocks, 1);
 }
 
@@ -193,7 +251,7 @@ static void test_solo_backpressure_when_full(void **state)
 	int refused = 0;
 	for (uint32_t i = 0; i < 50 && !refused; i++) {
 		record(i, rec);
-		int rc = ll_solo_submit(s, rec, sizeof rec);
+		int rc = ll_solo_submit(s, rec, sizeof rec, 0);
 		assert_true(rc == 0 || rc == -EAGAIN);
 		refused = rc == -EAGAIN;
 		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
@@ -203,7 +261,7 @@ static void test_solo_backpressure_when_full(void **state)
 	assert_true(st.records_refused_full >= 1);
 	assert_true(st.blocks_in_flight <= 2);
 	f->seen.hold = 0;
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	assert_int_equal(f->seen.blocks, st.records_submitted);
 	assert_chain_verifies(f, st.records_submitted);
 }
@@ -218,7 +276,7 @@ static void test_solo_periodic_sync_reports_every_block(void **state)
 	ll_solo_t *s;
 	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
 	submit_all(s, 0, 70);
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	assert_int_equal(f->seen.blocks, 10);
 	for (unsigned b = 0; b < 10; b++)
 		assert_int_equal(f->seen.heights[b], b + 1);
@@ -233,12 +291,12 @@ static void test_solo_restart_continues_from_tip(void **state)
 	ll_solo_t *s;
 	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
 	submit_all(s, 0, 150);
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	ll_chain_close(f->chain);
 	assert_int_equal(ll_chain_open(&f->cfg, &f->chain), 0);
 	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
 	submit_all(s, 150, 220);
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	assert_int_equal(f->seen.blocks, 3);
 	assert_int_equal(f->seen.heights[2], 3);
 	assert_chain_verifies(f, 3);
@@ -262,7 +320,7 @@ static void test_snapshot_while_committing_verifies(void **state)
 	}
 	assert_int_equal(ll_chain_snapshot(f->chain, copy), 0);
 	submit_all(s, 300, 600);
-	assert_int_equal(ll_solo_stop(s), 0);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
 	assert_int_equal(ll_chain_snapshot(f->chain, copy), -EEXIST);
 
 	struct ll_chain_cfg copy_cfg = f->cfg;
@@ -294,7 +352,7 @@ static void test_solo_start_rejects_bad_cfg(void **state)
 	cfg = base_cfg(f);
 	cfg.periodic_sync = true;
 	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), -EINVAL);
-	assert_int_equal(ll_solo_stop(NULL), 0);
+	assert_int_equal(ll_solo_stop(NULL, NULL), 0);
 }
 
 
@@ -329,7 +387,7 @@ static void disk_full_child(struct fixture *f, const char *dir)
 	for (; !refused && ll_time_mono_ns() < deadline; i++) {
 		memset(rec, (int)i, sizeof rec);
 		memcpy(rec, &i, sizeof i);
-		int rc = ll_solo_submit(s, rec, sizeof rec);
+		int rc = ll_solo_submit(s, rec, sizeof rec, 0);
 		TEST_CHILD_CHECK(rc == 0 || rc == -EAGAIN);
 		if (rc == 0)
 			accepted++;
@@ -357,12 +415,12 @@ static void disk_full_child(struct fixture *f, const char *dir)
 		memset(rec, (int)i, sizeof rec);
 		memcpy(rec, &i, sizeof i);
 		int rc;
-		while ((rc = ll_solo_submit(s, rec, sizeof rec)) == -EAGAIN)
+		while ((rc = ll_solo_submit(s, rec, sizeof rec, 0)) == -EAGAIN)
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 		TEST_CHILD_CHECK(rc == 0);
 		accepted++;
 	}
-	TEST_CHILD_CHECK(ll_solo_stop(s) == 0);
+	TEST_CHILD_CHECK(ll_solo_stop(s, NULL) == 0);
 	uint64_t bad;
 	struct ll_block_header tip;
 	TEST_CHILD_CHECK(ll_chain_verify(chain, &bad) == 0);
@@ -398,6 +456,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SOLO_TEST(test_solo_cuts_on_max_records),
+		SOLO_TEST(test_solo_states_go_with_their_block),
 		SOLO_TEST(test_solo_cuts_on_max_bytes),
 		SOLO_TEST(test_solo_cuts_on_age),
 		SOLO_TEST(test_solo_backpressure_when_full),
