@@ -96,7 +96,7 @@ test: deps
 
 # demo: install, build, and run what exists end to end (scripts/demo.sh).
 demo: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/bin/llmerkle $(BUILD)/bin/llbench
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh $(BUILD)/bin
 
 bench: deps

@@ -1,41 +1,84 @@
 #!/usr/bin/env bash
-# `make demo` today: the hashing core end to end, as an auditor would use it. A
-# batch of records gets its tree head, an inclusion proof and a consistency proof
-# in both algorithms, each checked by llmerkle, then a tampered proof is refused.
-# The appliance itself (DPDK ingest to LMDB) joins this demo with the data path.
+# `make demo`: the appliance end to end, as root on this machine. The lab comes up
+# (two network namespaces joined by a veth), ledgerlined starts on the appliance's
+# veth through DPDK's net_af_xdp with the XDP filter (on hugepages when the kernel
+# gives them), clients are registered, txgen sends 100,000 Ed25519-signed
+# transactions with receipts from the client namespace, the counters are printed,
+# the chain is verified, and one transaction is shown with its inclusion proof.
+# Everything is torn down at the end, also on failure.
+# usage: scripts/demo.sh BINDIR [TRANSACTIONS]
 set -euo pipefail
-bin=${1:-build/bin}
+bin=$(cd "${1:-build/bin}" && pwd)
+total=${2:-100000}
+bpf=$(cd "$bin/.." && pwd)/bpf/ll_xdp_filter.o
+here=$(cd "$(dirname "$0")" && pwd)
+if [[ $(id -u) -ne 0 ]]; then
+	echo "demo: needs root (network namespaces, AF_XDP, hugepages)" >&2
+	exit 1
+fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+daemon=
+huge=0
+cleanup() {
+	[[ -n $daemon ]] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	"$here/lab.sh" down >/dev/null 2>&1 || true
+	((huge)) && "$here/hugepages.sh" down >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
-# 1,000 records of 128 random bytes, hex, one a line
-head -c 128000 /dev/urandom | od -An -v -tx1 | tr -d ' \n' | fold -w 256 > "$work/records"
-echo >> "$work/records"
-head -n 600 "$work/records" > "$work/old"
+echo "== the lab"
+"$here/lab.sh" up
+if "$here/hugepages.sh" up 512; then
+	huge=1
+	mem=(-m 512)
+else
+	echo "demo: no hugepages here; DPDK runs with --no-huge"
+	mem=(--no-huge -m 512)
+fi
 
-for alg in sha256 sm3; do
-	root=$("$bin/llmerkle" root --alg "$alg" < "$work/records")
-	old_root=$("$bin/llmerkle" root --alg "$alg" < "$work/old")
-	record=$(sed -n 424p "$work/records")
-	"$bin/llmerkle" inclusion --alg "$alg" --index 423 < "$work/records" > "$work/path"
-	"$bin/llmerkle" consistency --alg "$alg" --old 600 < "$work/records" > "$work/cons"
-	echo "$alg: 1000 records, tree head $root"
-	printf '  inclusion of record 423 (%s nodes): ' "$(wc -l < "$work/path")"
-	"$bin/llmerkle" verify-inclusion --alg "$alg" --index 423 --size 1000 \
-		--record "$record" --root "$root" < "$work/path"
-	printf '  consistency 600 -> 1000 (%s nodes): ' "$(wc -l < "$work/cons")"
-	"$bin/llmerkle" verify-consistency --alg "$alg" --old 600 --size 1000 \
-		--old-root "$old_root" --root "$root" < "$work/cons"
-	# flip the first digit of the first node: the auditor must refuse it
-	sed '1{s/^0/X/;s/^[1-9a-f]/0/;s/^X/1/}' "$work/path" > "$work/bad"
-	printf '  tampered inclusion proof: '
-	if "$bin/llmerkle" verify-inclusion --alg "$alg" --index 423 --size 1000 \
-		--record "$record" --root "$root" < "$work/bad" 2>&1; then
-		echo "accepted: this is a bug" >&2
-		exit 1
-	fi
+echo "== clients: 8 Ed25519 key pairs (txgen keeps the secrets, the appliance the public keys)"
+"$bin/txgen" keygen --keys "$work/keys" --clients 8
+"$bin/txgen" clients --keys "$work/keys" --out "$work/clients"
+sed 's/^/   /' "$work/clients" | head -4
+echo "   ..."
+
+echo "== ledgerlined on ll-app0 (net_af_xdp, XDP filter $bpf)"
+ip netns exec ll-app "$bin/ledgerlined" -l 0-1 "${mem[@]}" --no-pci --file-prefix lldemo \
+	--vdev "net_af_xdp0,iface=ll-app0,xdp_prog=$bpf" -- \
+	--ledger "$work/ledger" --clients "$work/clients" --stats "$work/stats.json" \
+	>"$work/daemon.log" 2>&1 &
+daemon=$!
+for _ in $(seq 200); do
+	[[ -s $work/stats.json ]] && break
+	kill -0 "$daemon" 2>/dev/null || { cat "$work/daemon.log"; exit 1; }
+	sleep 0.1
 done
+grep -E '^(info|warn|error)' "$work/daemon.log" | sed 's/^/   /'
 
-echo
-echo "hash rates on this machine (llbench hash --quick, 256-byte records):"
-"$bin/llbench" hash --quick | grep -E '/batch/256B|goal'
+frames=$((total / 4))
+echo "== txgen: $total signed transactions (4 a frame) with receipts, from ll-cli"
+ip netns exec ll-cli "$bin/txgen" send --keys "$work/keys" --to 10.77.0.1:7400 \
+	--count "$frames" --records 4 --receipt --rate 3000 --receipts-out "$work/receipted" \
+	| tee "$work/send.out"
+sleep 1
+
+echo "== counters (ledgerlined --stats)"
+jq -r '"   height \(.height), committed \(.solo.records_committed) in \(.solo.blocks_committed) blocks",
+	"   rx: \(.rx.packets) packets, \(.rx.frames_admitted) frames admitted; port missed \(.port.imissed)",
+	"   dropped: \(.dropped | to_entries | map("\(.key) \(.value)") | join(", "))",
+	"   receipts: \(.receipts.built) built, \(.receipts.sent) sent",
+	"   xdp: \(.xdp | to_entries | map("\(.key) \(.value)") | join(", "))"' "$work/stats.json"
+
+echo "== stop (SIGTERM drains: everything admitted is committed and receipted)"
+kill -TERM "$daemon"
+wait "$daemon"
+daemon=
+
+echo "== the chain, verified from genesis by llaudit"
+"$bin/llaudit" verify --ledger "$work/ledger"
+
+txid=$(sed -n "$(( $(wc -l < "$work/receipted") / 2 + 1 ))p" "$work/receipted")
+echo "== one receipted transaction and its inclusion proof"
+"$bin/llaudit" tx --ledger "$work/ledger" --txid "$txid" | sed 's/^/   /'
+echo "== demo done"

@@ -12,6 +12,8 @@ read -r -a fuzzers <<<"$4"
 fuzz_runs=${LL_FUZZ_RUNS:-20000}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+# DPDK's net_af_xdp never frees its UMEM or the XDP program's libbpf object: theirs, not ours
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 passed=0

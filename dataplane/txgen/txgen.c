@@ -52,6 +52,8 @@ struct opts {
 	int alg;		/* the chain's hash: txids, to match receipts */
 	bool count_set;		/* inspect --listen: stop after --count frames */
 	uint64_t client_rate;	/* clients: each one's rate limit (records/s; 0 none) */
+	uint64_t nonce_start;	/* each client's first nonce; 0: the wall clock in us */
+	const char *receipts_out;	/* send --receipt: receipted txids, hex, one a line */
 };
 
 /* The kinds of bad frame, cycled through: each must meet its own counter. */
@@ -73,6 +75,8 @@ static void usage(FILE *f)
 		"  --payload B (bytes, 128) --chain ID (1)\n"
 		"  --receipt (ask for receipts; send counts them and prints latency percentiles)\n"
 		"  --alg sha256|sm3 (the chain's, to match receipts; sha256) --wait S (receipts, 5)\n"
+		"  --receipts-out FILE (receipted txids) --nonce-start N (0: the clock in us, so\n"
+		"  each run's nonces are above the last run's)\n"
 		"  --malformed P (share of frames broken, each kind in turn, 0)\n"
 		"  --replays P (share of frames that resend an earlier record, 0)\n"
 		"keys file: one client a line, '<scheme> <secret hex> <public hex> <trusted 0|1>'\n"
@@ -443,7 +447,7 @@ static void receipt_remove(struct receipts *r, struct waiting *w)
 	r->waiting--;
 }
 
-static void receipts_drain(struct receipts *r, int fd)
+static void receipts_drain(struct receipts *r, int fd, FILE *out)
 {
 	static uint8_t buf[65536];
 	static struct ll_wire_receipt_entry e[LL_WIRE_MAX_RECORDS];
@@ -463,6 +467,12 @@ static void receipts_drain(struct receipts *r, int fd)
 			}
 			r->records++;
 			r->latency_ns[r->samples++] = now - w->sent_ns;
+			if (out) {
+				char hex[65];
+				ll_hex_encode(e[i].txid, 32, hex);
+				hex[64] = '\0';
+				fprintf(out, "%s\n", hex);
+			}
 			receipt_remove(r, w);
 		}
 	}
@@ -495,8 +505,9 @@ static int send_frames(struct gen *g)
 {
 	const struct opts *o = g->o;
 	struct sockaddr_in to;
-	struct receipts r;
+	struct receipts r = { 0 };
 	uint8_t frame[MAX_FRAME];
+	FILE *out = NULL;
 	int rc = 1;
 	if (parse_addr(o->to, &to) < 0) {
 		fprintf(stderr, "txgen: --to %s: want IPv4:port\n", o->to);
@@ -509,6 +520,10 @@ static int send_frames(struct gen *g)
 	}
 	if (receipts_init(&r, o->receipt ? o->count * o->records : 0) < 0) {
 		fprintf(stderr, "txgen: no memory for %" PRIu64 " receipts\n", o->count * o->records);
+		goto out;
+	}
+	if (o->receipts_out && !(out = fopen(o->receipts_out, "w"))) {
+		fprintf(stderr, "txgen: %s: %s\n", o->receipts_out, strerror(errno));
 		goto out;
 	}
 	int rcvbuf = 8 << 20;	/* as root, a big buffer: receipts come in bursts */
@@ -533,7 +548,7 @@ static int send_frames(struct gen *g)
 			failed++;
 		}
 		if (o->receipt)
-			receipts_drain(&r, fd);
+			receipts_drain(&r, fd, out);
 		if (now - shown > 250000000ull || i + 1 == o->count) {
 			shown = now;
 			fprintf(stderr, "\rtxgen: %" PRIu64 " frames sent, %" PRIu64 " failed, "
@@ -544,7 +559,7 @@ static int send_frames(struct gen *g)
 	/* the last receipts: until none is missing, or --wait passes */
 	uint64_t deadline = ll_time_mono_ns() + (uint64_t)(o->wait * 1e9);
 	while (o->receipt && r.waiting && ll_time_mono_ns() < deadline) {
-		receipts_drain(&r, fd);
+		receipts_drain(&r, fd, out);
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	fprintf(stderr, "\n");
@@ -552,6 +567,8 @@ static int send_frames(struct gen *g)
 		receipts_report(&r);
 	rc = failed ? 1 : 0;
 out:
+	if (out && fclose(out) != 0)
+		rc = 1;
 	free(r.table);
 	free(r.latency_ns);
 	close(fd);
@@ -688,7 +705,8 @@ int main(int argc, char **argv)
 		{ "payload", 1, 0, 'p' }, { "clients", 1, 0, 'C' }, { "scheme", 1, 0, 's' },
 		{ "receipt", 0, 0, 'e' }, { "malformed", 1, 0, 'm' }, { "replays", 1, 0, 'y' },
 		{ "seconds", 1, 0, 'S' }, { "help", 0, 0, 'h' }, { "alg", 1, 0, 'a' },
-		{ "wait", 1, 0, 'W' }, { "client-rate", 1, 0, 'L' }, { 0, 0, 0, 0 },
+		{ "wait", 1, 0, 'W' }, { "client-rate", 1, 0, 'L' }, { "nonce-start", 1, 0, 'N' },
+		{ "receipts-out", 1, 0, 'O' }, { 0, 0, 0, 0 },
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
@@ -705,6 +723,7 @@ int main(int argc, char **argv)
 		case 't': o.to = optarg; break;
 		case 'l': o.listen = optarg; break;
 		case 'e': o.receipt = true; break;
+		case 'O': o.receipts_out = optarg; break;
 		case 'a':
 			if (!strcmp(optarg, "sha256") || !strcmp(optarg, "sm3")) {
 				o.alg = !strcmp(optarg, "sm3") ? LL_HASH_SM3 : LL_HASH_SHA256;
@@ -742,6 +761,7 @@ int main(int argc, char **argv)
 			case 'S': o.seconds = v; break;
 			case 'W': o.wait = v; break;
 			case 'L': o.client_rate = (uint64_t)v; break;
+			case 'N': o.nonce_start = (uint64_t)v; break;
 			}
 		}
 	}
@@ -766,6 +786,10 @@ int main(int argc, char **argv)
 			ll_sig_signer_close(clients[i].signer);
 		return 1;
 	}
+	/* nonces above any earlier run's: the appliance keeps each client's window */
+	uint64_t first_nonce = o.nonce_start ? o.nonce_start : ll_time_wall_ns() / 1000;
+	for (unsigned i = 0; i < n; i++)
+		clients[i].nonce = first_nonce - 1;
 	struct gen g = { .o = &o, .clients = clients, .nclients = n };
 	int rc;
 	if (!strcmp(cmd, "pcap") && o.out)

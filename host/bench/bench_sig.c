@@ -52,6 +52,16 @@ static double verify_rate(const struct ll_bench_opts *o, uint8_t scheme, enum ll
 	return v->rc < 0 ? 0 : rate;
 }
 
+double ll_bench_verify_rate(const struct ll_bench_opts *o, uint8_t scheme)
+{
+	struct verify_case v = { 0 };
+	uint8_t pub[64];
+	if (sign_one(scheme, &v, pub) < 0)
+		return 0;
+	return verify_rate(o, scheme, scheme == LL_SIG_ED25519 ? ll_sig_auto_impl(scheme) :
+				      LL_SIG_IMPL_OPENSSL, &v, pub, scheme == LL_SIG_ED25519 ? 32 : 64);
+}
+
 int ll_bench_sig(const struct ll_bench_opts *o)
 {
 	struct verify_case v = { 0 };

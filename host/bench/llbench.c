@@ -3,10 +3,14 @@
 #include "llbench.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ll_err.h"
@@ -100,6 +104,52 @@ void ll_bench_goal(const struct ll_bench_opts *o, const char *what, double ratio
 	fflush(stdout);
 }
 
+int ll_bench_tool(const char *name, char *out, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	*slash = '\0';
+	if ((size_t)snprintf(out, cap, "%s/%s", self, name) >= cap)
+		return -ENAMETOOLONG;
+	return access(out, X_OK) == 0 ? 0 : -ENOENT;
+}
+
+int ll_bench_start(char *const argv[], const char *log)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int ll_bench_finish(int pid, int sig)
+{
+	int status;
+	if (sig)
+		kill(pid, sig);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int ll_bench_run(char *const argv[], const char *log)
+{
+	int pid = ll_bench_start(argv, log);
+	return pid < 0 ? pid : ll_bench_finish(pid, 0);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(const struct ll_bench_opts *o);
@@ -108,6 +158,8 @@ static const struct {
 	{ "merkle", ll_bench_merkle },
 	{ "commit", ll_bench_commit },
 	{ "sig", ll_bench_sig },
+	{ "ingest", ll_bench_ingest },
+	{ "e2e", ll_bench_e2e },
 };
 
 static void usage(FILE *f)

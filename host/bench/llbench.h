@@ -4,6 +4,7 @@
 #define LL_BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ll_bench_opts {
@@ -48,10 +49,29 @@ void ll_bench_report(const struct ll_bench_opts *o, const char *suite, const cha
 void ll_bench_goal(const struct ll_bench_opts *o, const char *what, double ratio, double bound,
 		   bool at_most);
 
+/*
+ * Other programs, for the suites that measure whole processes: ll_bench_tool
+ * writes the path of a program built beside llbench (txgen, ledgerlined) into
+ * out (room for cap); ll_bench_run runs argv to completion with stdout and
+ * stderr to the file log (NULL: /dev/null) and returns its exit status, or
+ * -errno; ll_bench_start starts it the same way and returns its pid, which
+ * ll_bench_finish signals (0: none), waits for and returns the status of.
+ */
+int ll_bench_tool(const char *name, char *out, size_t cap);
+int ll_bench_run(char *const argv[], const char *log);
+int ll_bench_start(char *const argv[], const char *log);
+int ll_bench_finish(int pid, int sig);
+
+/* ll_bench_verify_rate - one core's signature verifications a second for scheme
+ * (enum ll_sig_scheme) with the library AUTO picks; 0 when it failed. */
+double ll_bench_verify_rate(const struct ll_bench_opts *o, uint8_t scheme);
+
 /* Suites. Each returns 0 or a negative errno. */
 int ll_bench_hash(const struct ll_bench_opts *o);
 int ll_bench_merkle(const struct ll_bench_opts *o);
 int ll_bench_commit(const struct ll_bench_opts *o);
 int ll_bench_sig(const struct ll_bench_opts *o);
+int ll_bench_ingest(const struct ll_bench_opts *o);
+int ll_bench_e2e(const struct ll_bench_opts *o);
 
 #endif /* LL_BENCH_H */

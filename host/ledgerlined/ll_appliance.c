@@ -108,7 +108,7 @@ struct ll_appliance {
 /* One line: <scheme> <public key hex> <trusted 0|1> [rate [burst]]. */
 static int parse_client_line(const char *line, struct ll_store_client *c)
 {
-	char hex[2 * LL_STORE_CLIENT_KEY_MAX + 2];
+	char hex[2 * LL_STORE_CLIENT_KEY_MAX + 3] = "";	/* %130s: one too many is refused */
 	int scheme, trusted;
 	unsigned long long rate = 0, burst = 0;
 	int n = sscanf(line, "%d %130s %d %llu %llu", &scheme, hex, &trusted, &rate, &burst);
@@ -422,10 +422,10 @@ static void write_stats(ll_appliance_t *a)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fprintf(f, "{\"height\":%" PRIu64 ",\"rx\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+	fprintf(f, "{\"mono_ns\":%" PRIu64 ",\"height\":%" PRIu64 ",\"rx\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 		",\"not_ingest\":%" PRIu64 ",\"frames_admitted\":%" PRIu64
 		",\"records_admitted\":%" PRIu64 "},\"dropped\":{",
-		tip.height, rx.packets, rx.bytes, rx.not_ingest, rx.frames_admitted,
+		ll_time_mono_ns(), tip.height, rx.packets, rx.bytes, rx.not_ingest, rx.frames_admitted,
 		rx.records_admitted);
 	for (int v = 1; v < LL_WIRE_VERDICT_COUNT; v++)
 		fprintf(f, "%s\"%s\":%" PRIu64, v > 1 ? "," : "",
@@ -607,6 +607,7 @@ int ll_appliance_run(ll_appliance_t *a, volatile bool *stop)
 	}
 	LL_INFO("appliance", "running: %u RX lcores, chain %u, UDP port %u", a->rx_count,
 		a->cfg.chain_id, a->cfg.udp_port);
+	maybe_write_stats(a, true);	/* its first appearance says: running */
 	while (!*stop) {
 		unsigned work = order_round(a) + send_receipts(a);
 		maybe_write_stats(a, false);

@@ -6,3 +6,7 @@ llmerkle_SRCS := host/tools/llmerkle.c
 # listed in a side file once durable; --check proves nothing listed was lost.
 BINS += llstress
 llstress_SRCS := host/tools/llstress.c
+# llaudit is the auditor's offline look at a ledger directory: verify it all,
+# show the tip or a block, prove a txid into its block and the ledger-wide log.
+BINS += llaudit
+llaudit_SRCS := host/tools/llaudit.c

@@ -2,3 +2,4 @@
 # build/bin and build/asan/bin; each prints "ok - ..." lines and a final tally.
 INTEGRATION += tests/integration/test_llmerkle.sh
 INTEGRATION += tests/integration/test_ledger_crash.sh
+INTEGRATION += tests/integration/test_llaudit.sh
