@@ -14,6 +14,9 @@ CFLAGS     ?= -O2 -g
 CPPFLAGS   += -std=c11 -D_GNU_SOURCE -MMD -MP $(addprefix -I,$(INCLUDE_DIRS))
 LIBCRYPTO  := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA     := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# DPDK only for the objects that use it (see host/ledgerlined/module.mk)
+DPDK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libdpdk 2>/dev/null)
+DPDK_LIBS   := $(shell $(PKG_CONFIG) --libs libdpdk 2>/dev/null)
 # ipsec-mb ships no .pc file; Debian puts it in the default paths.
 IPSECMB    := -lIPSec_MB
 LDLIBS_LIB := $(IPSECMB) -lpthread

@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
@@ -241,37 +242,49 @@ int ll_dp_frame_of(const struct rte_mbuf *m, uint16_t ingest_port, const uint8_t
 	return udp_len - (int)sizeof *udp;
 }
 
-static enum ll_wire_verdict drop(struct ll_dp_rx *rx, struct rte_mbuf *m, enum ll_wire_verdict v)
+static void drop(struct ll_dp_rx *rx, struct rte_mbuf *m, enum ll_wire_verdict v)
 {
 	rx->stats.dropped[v]++;
 	rte_pktmbuf_free(m);
-	return v;
 }
 
-enum ll_wire_verdict ll_dp_rx_packet(struct ll_dp_rx *rx, struct rte_mbuf *m, uint64_t now_ns)
+/* One packet: true when it is admitted (it is the caller's to pass on). */
+static bool admit_packet(struct ll_dp_rx *rx, struct rte_mbuf *m, uint64_t now_ns, bool room)
 {
 	const uint8_t *payload;
-	rx->stats.packets++;
 	rx->stats.bytes += rte_pktmbuf_pkt_len(m);
 	int len = ll_dp_frame_of(m, rx->ingest_port, &payload, NULL);
 	if (len < 0) {
 		rx->stats.not_ingest++;
 		rte_pktmbuf_free(m);
-		return LL_WIRE_BAD_MAGIC;
+		return false;
 	}
 	enum ll_wire_verdict v = ll_wire_parse(payload, (size_t)len, rx->chain_id, &rx->frame);
-	if (v != LL_WIRE_OK)
-		return drop(rx, m, v);
 	/* room first: admission marks the nonces in flight, so it must not be undone */
-	if (rte_ring_free_count(rx->to_order) == 0)
-		return drop(rx, m, LL_WIRE_OVERLOAD);
-	if ((v = ll_admit_frame(rx->admit, &rx->frame, now_ns)) != LL_WIRE_OK)
-		return drop(rx, m, v);
-	/* single producer: the room seen above is still there */
-	rte_ring_enqueue(rx->to_order, m);
+	if (v == LL_WIRE_OK && !room)
+		v = LL_WIRE_OVERLOAD;
+	if (v == LL_WIRE_OK)
+		v = ll_admit_frame(rx->admit, &rx->frame, now_ns);
+	if (v != LL_WIRE_OK) {
+		drop(rx, m, v);
+		return false;
+	}
 	rx->stats.frames_admitted++;
 	rx->stats.records_admitted += rx->frame.count;
-	return LL_WIRE_OK;
+	return true;
+}
+
+unsigned ll_dp_rx_burst(struct ll_dp_rx *rx, struct rte_mbuf **m, unsigned n, uint64_t now_ns)
+{
+	/* one producer: the room counted now only grows until the enqueue below */
+	unsigned room = rte_ring_free_count(rx->to_order), admitted = 0;
+	rx->stats.packets += n;
+	for (unsigned i = 0; i < n; i++) {
+		if (admit_packet(rx, m[i], now_ns, admitted < room))
+			m[admitted++] = m[i];
+	}
+	rte_ring_enqueue_burst(rx->to_order, (void **)m, admitted, NULL);
+	return admitted;
 }
 
 int ll_dp_rx_main(void *arg)
@@ -286,9 +299,7 @@ int ll_dp_rx_main(void *arg)
 			rx->stats.idle_polls++;
 			continue;
 		}
-		uint64_t now = ll_time_mono_ns();
-		for (uint16_t i = 0; i < n; i++)
-			ll_dp_rx_packet(rx, burst[i], now);
+		ll_dp_rx_burst(rx, burst, n, ll_time_mono_ns());
 	}
 	return 0;
 }

@@ -69,12 +69,13 @@ struct ll_dp_rx {
 };
 
 /*
- * ll_dp_rx_packet - one packet through parse and admission: LL_WIRE_OK and it
- * went on to_order (which keeps it), or the verdict that dropped it (counted;
- * the packet freed). Frames that are not for the ingest port count as
- * not_ingest and return LL_WIRE_BAD_MAGIC.
+ * ll_dp_rx_burst - packets through parse and admission, each frame dropped
+ * whole (counted by verdict, freed) at the first check it fails; a frame that
+ * finds the orderer's ring full is dropped as LL_WIRE_OVERLOAD before
+ * admission marks its nonces. Admitted frames go on to_order in one burst;
+ * returns how many. Packets not for the ingest port count as not_ingest.
  */
-enum ll_wire_verdict ll_dp_rx_packet(struct ll_dp_rx *rx, struct rte_mbuf *m, uint64_t now_ns);
+unsigned ll_dp_rx_burst(struct ll_dp_rx *rx, struct rte_mbuf **m, unsigned n, uint64_t now_ns);
 
 /* ll_dp_rx_main - an RX lcore: polls its queue in bursts until *stop. Arg: ll_dp_rx. */
 int ll_dp_rx_main(void *arg);

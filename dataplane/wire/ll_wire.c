@@ -46,7 +46,7 @@ static enum ll_wire_verdict parse_record(const uint8_t *p, size_t left, struct l
 {
 	if (left < 4)
 		return LL_WIRE_BAD_LENGTH;
-	r->len = (uint16_t)ll_get_le(p, 2);
+	r->len = ll_get_le16(p);
 	r->scheme = p[2];
 	r->flags = p[3];
 	int sig = ll_wire_sig_bytes(r->scheme);
@@ -57,7 +57,7 @@ static enum ll_wire_verdict parse_record(const uint8_t *p, size_t left, struct l
 	if (r->flags & ~LL_WIRE_FLAG_RECEIPT)
 		return LL_WIRE_BAD_FLAGS;
 	r->bytes = p;
-	r->nonce = ll_get_le(p + 4, 8);
+	r->nonce = ll_get_le64(p + 4);
 	r->client = p + 12;
 	r->payload = p + LL_WIRE_RECORD_HEADER_BYTES;
 	r->payload_len = (uint16_t)(r->len - LL_WIRE_RECORD_HEADER_BYTES - sig);
@@ -70,7 +70,7 @@ enum ll_wire_verdict ll_wire_parse(const uint8_t *buf, size_t len, uint32_t chai
 {
 	if (!buf || !out || len < 2)
 		return LL_WIRE_BAD_LENGTH;
-	if (ll_get_le(buf, 2) != LL_WIRE_MAGIC)
+	if (ll_get_le16(buf) != LL_WIRE_MAGIC)
 		return LL_WIRE_BAD_MAGIC;
 	if (len < 3)
 		return LL_WIRE_BAD_LENGTH;
@@ -79,7 +79,7 @@ enum ll_wire_verdict ll_wire_parse(const uint8_t *buf, size_t len, uint32_t chai
 	if (len < LL_WIRE_HEADER_BYTES)
 		return LL_WIRE_BAD_LENGTH;
 	out->count = buf[3];
-	out->chain_id = (uint32_t)ll_get_le(buf + 4, 4);
+	out->chain_id = ll_get_le32(buf + 4);
 	if (out->chain_id != chain_id)
 		return LL_WIRE_CHAIN_MISMATCH;
 	if (out->count == 0 || out->count > LL_WIRE_MAX_RECORDS)

@@ -4,7 +4,7 @@
  * pcap from memory (infinite_rx). Trials alternate between the two.
  *
  * The replayed pcap repeats its nonces, which admission would drop as replays:
- * before each packet reaches ll_dp_rx_packet the bench writes fresh nonces into
+ * before each burst reaches ll_dp_rx_burst the bench writes fresh nonces into
  * it (eight bytes a record, counted against us). */
 #include "llbench.h"
 
@@ -123,8 +123,8 @@ static double ingest_rate(struct ingest *g, double seconds)
 				uint64_t nonce = ++g->nonce;
 				memcpy(frame + LL_WIRE_HEADER_BYTES + r * RECORD_BYTES + 4, &nonce, 8);
 			}
-			ll_dp_rx_packet(&g->rx, burst[i], now);
 		}
+		ll_dp_rx_burst(&g->rx, burst, n, now);
 		frames += n;
 		/* the orderer's side: take the admitted frames off the ring */
 		unsigned got;

@@ -115,7 +115,7 @@ int ll_bench_tool(const char *name, char *out, size_t cap)
 	*slash = '\0';
 	if ((size_t)snprintf(out, cap, "%s/%s", self, name) >= cap)
 		return -ENAMETOOLONG;
-	return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	return access(out, F_OK) == 0 ? 0 : -ENOENT;
 }
 
 int ll_bench_start(char *const argv[], const char *log)

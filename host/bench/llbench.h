@@ -51,7 +51,7 @@ void ll_bench_goal(const struct ll_bench_opts *o, const char *what, double ratio
 
 /*
  * Other programs, for the suites that measure whole processes: ll_bench_tool
- * writes the path of a program built beside llbench (txgen, ledgerlined) into
+ * writes the path of a file built beside llbench (txgen, ledgerlined, ../bpf/...) into
  * out (room for cap); ll_bench_run runs argv to completion with stdout and
  * stderr to the file log (NULL: /dev/null) and returns its exit status, or
  * -errno; ll_bench_start starts it the same way and returns its pid, which

@@ -1,5 +1,6 @@
-/* The window slides by whole words and bits; nothing here allocates or loops over
- * more than the window's 16 words. */
+/* The bitmap is a ring (RFC 6479): nonce n sits at bit n mod 1024, so sliding
+ * the window up by d clears d bits, not a shift of all 16 words per nonce.
+ * Nothing here allocates or loops over more than the window. */
 #include "ll_replay.h"
 
 #include <errno.h>
@@ -9,33 +10,44 @@
 
 #define WORDS (LL_REPLAY_WINDOW / 64)
 
-static bool test_bit(const struct ll_replay_window *w, uint64_t i)
+static uint64_t *word_of(struct ll_replay_window *w, uint64_t nonce)
 {
-	return w->bits[i / 64] >> (i % 64) & 1;
+	return &w->bits[nonce % LL_REPLAY_WINDOW / 64];
+}
+
+static uint64_t bit_of(uint64_t nonce)
+{
+	return UINT64_C(1) << (nonce % 64);
 }
 
 enum ll_replay_verdict ll_replay_check(const struct ll_replay_window *w, uint64_t nonce)
 {
 	if (!w->any || nonce > w->highest)
 		return LL_REPLAY_NEW;
-	uint64_t age = w->highest - nonce;
-	if (age >= LL_REPLAY_WINDOW)
+	if (w->highest - nonce >= LL_REPLAY_WINDOW)
 		return LL_REPLAY_TOO_OLD;
-	return test_bit(w, age) ? LL_REPLAY_SEEN : LL_REPLAY_NEW;
+	return w->bits[nonce % LL_REPLAY_WINDOW / 64] & bit_of(nonce) ? LL_REPLAY_SEEN :
+									LL_REPLAY_NEW;
 }
 
-/* Shifts the bitmap up by n: bit i becomes bit i + n, the low n bits clear. */
-static void slide(struct ll_replay_window *w, uint64_t n)
+/* The window's top moves from highest to top: the bits of the nonces it passes
+ * (which held nonces now below the window) are cleared, whole words at a time
+ * where they can be. */
+static void slide(struct ll_replay_window *w, uint64_t top)
 {
-	if (n >= LL_REPLAY_WINDOW) {
+	uint64_t left = top - w->highest;
+	if (left >= LL_REPLAY_WINDOW) {
 		memset(w->bits, 0, sizeof w->bits);
 		return;
 	}
-	unsigned words = (unsigned)(n / 64), bits = (unsigned)(n % 64);
-	for (int i = WORDS - 1; i >= 0; i--) {
-		uint64_t hi = i >= (int)words ? w->bits[i - words] : 0;
-		uint64_t lo = i >= (int)words + 1 ? w->bits[i - words - 1] : 0;
-		w->bits[i] = bits ? hi << bits | lo >> (64 - bits) : hi;
+	for (uint64_t n = w->highest + 1; left > 0;) {
+		if (n % 64 == 0 && left >= 64) {
+			*word_of(w, n) = 0;
+			n += 64, left -= 64;
+		} else {
+			*word_of(w, n) &= ~bit_of(n);
+			n++, left--;
+		}
 	}
 }
 
@@ -49,11 +61,10 @@ enum ll_replay_verdict ll_replay_mark(struct ll_replay_window *w, uint64_t nonce
 		w->any = true;
 		w->highest = nonce;
 	} else if (nonce > w->highest) {
-		slide(w, nonce - w->highest);
+		slide(w, nonce);
 		w->highest = nonce;
 	}
-	uint64_t age = w->highest - nonce;
-	w->bits[age / 64] |= UINT64_C(1) << (age % 64);
+	*word_of(w, nonce) |= bit_of(nonce);
 	return v;
 }
 

@@ -14,7 +14,9 @@
 struct ll_replay_window {
 	bool any;			/* a nonce was seen: highest means something */
 	uint64_t highest;
-	uint64_t bits[LL_REPLAY_WINDOW / 64];	/* bit i: nonce highest - i was seen */
+	/* a ring: bit n mod LL_REPLAY_WINDOW set = nonce n was seen, for the
+	 * nonces in (highest - LL_REPLAY_WINDOW, highest] */
+	uint64_t bits[LL_REPLAY_WINDOW / 64];
 };
 
 enum ll_replay_verdict {
@@ -34,8 +36,9 @@ enum ll_replay_verdict ll_replay_mark(struct ll_replay_window *w, uint64_t nonce
 
 /*
  * ll_replay_encode / ll_replay_decode - the window as stored with its client
- * (u8 any, u64 LE highest, the bitmap as LE u64 words). Decode returns 0, or
- * -EINVAL for a wrong length or an any byte other than 0 or 1.
+ * (u8 any, u64 LE highest, the ring bitmap as LE u64 words: bit n mod 1024 of
+ * the 1,024 is nonce n). Decode returns 0, or -EINVAL for a wrong length or an
+ * any byte other than 0 or 1.
  */
 void ll_replay_encode(const struct ll_replay_window *w, uint8_t out[LL_REPLAY_STATE_BYTES]);
 int ll_replay_decode(const uint8_t *in, size_t len, struct ll_replay_window *w);

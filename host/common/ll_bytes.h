@@ -20,6 +20,35 @@ static inline uint64_t ll_get_le(const uint8_t *p, unsigned bytes)
 	return v;
 }
 
+/* ll_get_le16 / 32 / 64 - fixed-width loads for the hot paths (the wire parser):
+ * one unaligned load where the host is little-endian. */
+static inline uint64_t ll_get_le64(const uint8_t *p)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	__builtin_memcpy(&v, p, sizeof v);
+	return v;
+#else
+	return ll_get_le(p, 8);
+#endif
+}
+
+static inline uint32_t ll_get_le32(const uint8_t *p)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t v;
+	__builtin_memcpy(&v, p, sizeof v);
+	return v;
+#else
+	return (uint32_t)ll_get_le(p, 4);
+#endif
+}
+
+static inline uint16_t ll_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
 /* ll_put_be64 - 8 big-endian bytes: LMDB keys that sort in number order, MD lengths. */
 static inline void ll_put_be64(uint8_t *p, uint64_t v)
 {

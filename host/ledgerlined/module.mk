@@ -1,15 +1,14 @@
 # host/ledgerlined: the appliance process, with the DPDK data port (dataplane/dp)
 # and the XDP filter's loader-side helpers (dataplane/bpf). DPDK code stays out of
 # libledgerline, so the fuzzers and the other programs never need it.
-DPDK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libdpdk 2>/dev/null)
-DPDK_LIBS   := $(shell $(PKG_CONFIG) --libs libdpdk 2>/dev/null)
 INCLUDE_DIRS += host/ledgerlined dataplane/dp dataplane/bpf
 BINS += ledgerlined
 ledgerlined_SRCS := host/ledgerlined/ledgerlined.c host/ledgerlined/ll_appliance.c \
 	dataplane/dp/ll_dp.c dataplane/bpf/ll_xdp.c
 ledgerlined_LDLIBS := $(DPDK_LIBS) -lbpf $(LIBCRYPTO)
 DPDK_OBJS := $(foreach d,$(BUILD) $(BUILD)/asan,$(patsubst %.c,$(d)/obj/%.o,\
-	host/ledgerlined/ledgerlined.c host/ledgerlined/ll_appliance.c dataplane/dp/ll_dp.c))
+	host/ledgerlined/ledgerlined.c host/ledgerlined/ll_appliance.c dataplane/dp/ll_dp.c \
+	host/bench/bench_ingest.c))
 $(DPDK_OBJS): CPPFLAGS += $(DPDK_CFLAGS)
 
 # The XDP filter: BPF bytecode, loaded by net_af_xdp's xdp_prog= option.

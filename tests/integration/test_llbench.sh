@@ -25,6 +25,14 @@ check "commit suite has sha256/full/1000 vs raw-lmdb" \
 check "sig suite has ed25519 libsodium vs openssl, and sm2" \
 	jq -e -s 'any(.[]; .suite=="sig" and .case=="ed25519/libsodium" and .baseline=="openssl")
 		and any(.[]; .suite=="sig" and .case=="sm2-sm3/openssl")' "$out"
+check "ingest suite has one RX lcore vs testpmd rxonly" \
+	jq -e -s 'any(.[]; .suite=="ingest" and .baseline=="testpmd-rxonly" and .unit=="frames/s")' "$out"
+check "e2e suite has none, ed25519 (vs one core's verify rate) and sm2" \
+	jq -e -s 'any(.[]; .suite=="e2e" and .case=="none/128B")
+		and any(.[]; .suite=="e2e" and .case=="ed25519/128B" and .baseline=="verify-1-core")
+		and any(.[]; .suite=="e2e" and .case=="sm2/128B")' "$out"
+check "e2e suite has the receipt latency percentiles (root: a lab of its own)" \
+	jq -e -s 'any(.[]; .suite=="e2e" and .case=="receipt-latency/p99" and .unit=="us")' "$out"
 check "unknown suite exits 2" bash -c "'$bin/llbench' nosuch; [ \$? -eq 2 ]"
 check "bad --seconds exits 2" bash -c "'$bin/llbench' hash --seconds -1; [ \$? -eq 2 ]"
 check "--seconds with trailing junk exits 2" bash -c "'$bin/llbench' hash --seconds 0.5x; [ \$? -eq 2 ]"
