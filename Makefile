@@ -102,8 +102,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh $(BUILD)/bin
 
+# bench: llbench drives ledgerlined, txgen and the XDP filter for ingest and e2e
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/bin/llbench
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(BUILD)/bin/llbench all
 
 # fuzz: libFuzzer targets, built with clang; the library sources go in directly.

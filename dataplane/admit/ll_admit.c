@@ -64,18 +64,11 @@ void ll_admit_close(ll_admit_t *a)
 	free(a);
 }
 
-static bool same_id(const uint8_t *x, const uint8_t *y)
-{
-	return !((ll_get_le64(x) ^ ll_get_le64(y)) | (ll_get_le64(x + 8) ^ ll_get_le64(y + 8)) |
-		 (ll_get_le64(x + 16) ^ ll_get_le64(y + 16)) |
-		 (ll_get_le64(x + 24) ^ ll_get_le64(y + 24)));
-}
-
 /* The slot holding id, or the empty one where it would go. */
 static struct client *slot_of(const ll_admit_t *a, const uint8_t *id)
 {
-	uint32_t i = (uint32_t)ll_get_le64(id) & (a->slots - 1);
-	while (a->table[i].used && !same_id(a->table[i].id, id))
+	uint32_t i = ll_key_id_slot(id, a->slots);
+	while (a->table[i].used && !ll_key_id_equal(a->table[i].id, id))
 		i = (i + 1) & (a->slots - 1);
 	return &a->table[i];
 }
@@ -129,7 +122,7 @@ enum ll_wire_verdict ll_admit_frame(ll_admit_t *a, const struct ll_wire_frame *f
 	for (unsigned i = 0; i < f->count; i++) {
 		const struct ll_wire_record *r = &f->rec[i];
 		/* a gateway's frame is one client's records: look it up once */
-		struct client *c = i > 0 && same_id(f->rec[i - 1].client, r->client) ?
+		struct client *c = i > 0 && ll_key_id_equal(f->rec[i - 1].client, r->client) ?
 			a->owner[i - 1] : slot_of(a, r->client);
 		if (!c->used)
 			return drop(a, LL_WIRE_UNKNOWN_CLIENT);

@@ -62,8 +62,8 @@ void ll_replay_book_close(ll_replay_book_t *b)
 /* The entry holding id, or the empty one where it would go. */
 static struct entry *slot_of(const ll_replay_book_t *b, const uint8_t *id)
 {
-	uint32_t i = (uint32_t)ll_get_le(id, 8) & (b->slots - 1);
-	while (b->table[i].used && memcmp(b->table[i].id, id, 32))
+	uint32_t i = ll_key_id_slot(id, b->slots);
+	while (b->table[i].used && !ll_key_id_equal(b->table[i].id, id))
 		i = (i + 1) & (b->slots - 1);
 	return &b->table[i];
 }

@@ -49,6 +49,23 @@ static inline uint16_t ll_get_le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+/*
+ * ll_key_id_equal / ll_key_id_slot - 32-byte key ids (clients) in the tables
+ * that hold them by open addressing: compared as four words, and placed by
+ * their first 8 bytes (already a hash: a public key or an SM3 digest).
+ */
+static inline int ll_key_id_equal(const uint8_t *x, const uint8_t *y)
+{
+	return !((ll_get_le64(x) ^ ll_get_le64(y)) | (ll_get_le64(x + 8) ^ ll_get_le64(y + 8)) |
+		 (ll_get_le64(x + 16) ^ ll_get_le64(y + 16)) |
+		 (ll_get_le64(x + 24) ^ ll_get_le64(y + 24)));
+}
+
+static inline uint32_t ll_key_id_slot(const uint8_t *id, uint32_t slots)
+{
+	return (uint32_t)ll_get_le64(id) & (slots - 1);
+}
+
 /* ll_put_be64 - 8 big-endian bytes: LMDB keys that sort in number order, MD lengths. */
 static inline void ll_put_be64(uint8_t *p, uint64_t v)
 {
