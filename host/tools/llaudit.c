@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "ll_hex.h"
 #include "ll_merkle.h"
 #include "ll_store.h"
+#include "ll_tool_cli.h"
 
 #define D LL_HASH_DIGEST_BYTES
 
@@ -27,8 +27,10 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,
-	EXIT_USAGE = 2,
+	EXIT_USAGE = LL_TOOL_CLI_EXIT_USAGE,
 };
+
+const char ll_tool_cli_name[] = "llaudit";
 
 static const char usage_text[] =
 	"usage: llaudit COMMAND --ledger DIR [--chain-id N] [--alg sha256|sm3] [options]\n"
@@ -75,11 +77,7 @@ enum opt_bit {
 
 #define OPT_COMMON (OPT_LEDGER | OPT_CHAIN_ID | OPT_ALG)
 
-static const struct {
-	const char *name;
-	enum command cmd;
-	unsigned required, allowed;	/* OPT_ bits */
-} commands[] = {
+static const struct ll_tool_cli_cmd commands[] = {
 	{ "verify", CMD_VERIFY, OPT_LEDGER, OPT_COMMON },
 	{ "tip", CMD_TIP, OPT_LEDGER, OPT_COMMON },
 	{ "tx", CMD_TX, OPT_LEDGER | OPT_TXID, OPT_COMMON | OPT_TXID },
@@ -110,41 +108,6 @@ struct request {
 	unsigned given;		/* OPT_ bits seen */
 };
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("llaudit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-static const char *option_name(unsigned bit)
-{
-	for (const struct option *o = long_options; o->name; o++)
-		if ((unsigned)o->val == bit)
-			return o->name;
-	return "?";
-}
-
-/* A decimal u64: digits only, no sign, no overflow. */
-static int parse_u64(const char *what, const char *s, uint64_t *out)
-{
-	char *end;
-	if (s[0] < '0' || s[0] > '9')
-		return fail(EXIT_USAGE, "--%s: not a number: '%s'", what, s);
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return fail(EXIT_USAGE, "--%s: not a number: '%s'", what, s);
-	*out = v;
-	return 0;
-}
-
 /* "key hex" on one line, the hex written in pieces so a long record needs no buffer. */
 static void print_hex(const char *key, const uint8_t *p, size_t len)
 {
@@ -172,8 +135,8 @@ static int print_header(const struct ll_block_header *h)
 	uint8_t hash[D];
 	int rc = ll_block_hash(h, hash);
 	if (rc < 0)
-		return fail(EXIT_USAGE, "hash of the header at height %" PRIu64 ": %s", h->height,
-			    ll_strerror(rc));
+		return ll_tool_cli_fail(EXIT_USAGE, "hash of the header at height %" PRIu64 ": %s",
+					h->height, ll_strerror(rc));
 	print_hex("hash", hash, D);
 	print_u64("version", h->version);
 	printf("hash_alg %s\n", ll_hash_alg_name((enum ll_hash_alg)h->hash_alg));
@@ -210,20 +173,20 @@ static int open_ledger(const struct request *q, ll_chain_t **chain)
 
 	if (snprintf(mdb_path, sizeof mdb_path, "%s/data.mdb", q->ledger) >=
 	    (int)sizeof mdb_path)
-		return fail(EXIT_USAGE, "--ledger: path too long");
+		return ll_tool_cli_fail(EXIT_USAGE, "--ledger: path too long");
 	if (stat(mdb_path, &st) < 0)
-		return fail(EXIT_USAGE, "no ledger at %s (%s: %s)", q->ledger, mdb_path,
-			    strerror(errno));
+		return ll_tool_cli_fail(EXIT_USAGE, "no ledger at %s (%s: %s)", q->ledger, mdb_path,
+					strerror(errno));
 	int rc = ll_chain_open(&cfg, chain);
 	if (rc == -EBUSY)
-		return fail(EXIT_USAGE, "%s is open in another process; stop it or audit a "
-			    "snapshot", q->ledger);
+		return ll_tool_cli_fail(EXIT_USAGE, "%s is open in another process; stop it or "
+					"audit a snapshot", q->ledger);
 	if (rc == -EINVAL)
-		return fail(EXIT_USAGE, "cannot open %s as chain %" PRIu64 " with %s (the store "
-			    "says why above; see --chain-id and --alg)", q->ledger, q->chain_id,
-			    ll_hash_alg_name(q->alg));
+		return ll_tool_cli_fail(EXIT_USAGE, "cannot open %s as chain %" PRIu64 " with %s "
+					"(the store says why above; see --chain-id and --alg)",
+					q->ledger, q->chain_id, ll_hash_alg_name(q->alg));
 	if (rc < 0)
-		return fail(EXIT_USAGE, "open %s: %s", q->ledger, ll_strerror(rc));
+		return ll_tool_cli_fail(EXIT_USAGE, "open %s: %s", q->ledger, ll_strerror(rc));
 	return 0;
 }
 
@@ -240,10 +203,10 @@ static int run_verify(ll_chain_t *chain)
 		return EXIT_FAILED;
 	}
 	if (rc < 0)
-		return fail(EXIT_USAGE, "verify: %s", ll_strerror(rc));
+		return ll_tool_cli_fail(EXIT_USAGE, "verify: %s", ll_strerror(rc));
 	ll_chain_tip(chain, &tip);
 	if ((rc = ll_block_hash(&tip, hash)) < 0)
-		return fail(EXIT_USAGE, "hash of the tip: %s", ll_strerror(rc));
+		return ll_tool_cli_fail(EXIT_USAGE, "hash of the tip: %s", ll_strerror(rc));
 	ll_hex_encode(hash, D, hex);
 	hex[2 * D] = '\0';
 	/* heights run from 0, genesis included; the log holds every transaction */
@@ -264,7 +227,7 @@ static bool report_check(const char *what, int rc, const char *why)
 {
 	printf("%s: %s\n", what, rc == 0 ? "ok" : "BAD");
 	if (rc != 0)
-		fail(EXIT_FAILED, "%s: %s (%s)", what, why, ll_strerror(rc));
+		ll_tool_cli_fail(EXIT_FAILED, "%s: %s (%s)", what, why, ll_strerror(rc));
 	return rc == 0;
 }
 
@@ -296,23 +259,26 @@ static int run_tx(ll_chain_t *chain, const struct request *q)
 	if (rc == -ENOENT) {
 		ll_hex_encode(q->txid, D, hex);
 		hex[2 * D] = '\0';
-		return fail(EXIT_FAILED, "txid %s is not in the ledger", hex);
+		return ll_tool_cli_fail(EXIT_FAILED, "txid %s is not in the ledger", hex);
 	}
 	if (rc < 0)
-		return fail(read_error_code(rc), "look up the txid: %s", ll_strerror(rc));
+		return ll_tool_cli_fail(read_error_code(rc), "look up the txid: %s",
+					ll_strerror(rc));
 
 	ll_chain_tip(chain, &tip);
 	if ((rc = ll_chain_block(chain, tx.height, &h, NULL, NULL)) < 0) {
-		code = fail(read_error_code(rc), "read the header at height %" PRIu64 ": %s",
-			    tx.height, ll_strerror(rc));
+		code = ll_tool_cli_fail(read_error_code(rc), "read the header at height %" PRIu64
+					": %s", tx.height, ll_strerror(rc));
 		goto out;
 	}
 	if ((rc = ll_chain_tx_proof(chain, q->txid, proof, &nodes)) < 0) {
-		code = fail(read_error_code(rc), "inclusion proof: %s", ll_strerror(rc));
+		code = ll_tool_cli_fail(read_error_code(rc), "inclusion proof: %s",
+					ll_strerror(rc));
 		goto out;
 	}
 	if ((rc = ll_chain_log_proof(chain, q->txid, tip.height, log_proof, &log_nodes)) < 0) {
-		code = fail(read_error_code(rc), "log inclusion proof: %s", ll_strerror(rc));
+		code = ll_tool_cli_fail(read_error_code(rc), "log inclusion proof: %s",
+					ll_strerror(rc));
 		goto out;
 	}
 
@@ -334,7 +300,7 @@ static int run_tx(ll_chain_t *chain, const struct request *q)
 
 	uint32_t offsets[2] = { 0, tx.record_len };
 	if ((rc = ll_merkle_root_records(q->alg, offsets, 1, tx.record, leaf, root)) < 0) {
-		code = fail(EXIT_USAGE, "hash the record: %s", ll_strerror(rc));
+		code = ll_tool_cli_fail(EXIT_USAGE, "hash the record: %s", ll_strerror(rc));
 		goto out;
 	}
 	/* the block proof's leaf is the txid, so it alone cannot catch a changed record */
@@ -368,40 +334,43 @@ static int run_block(ll_chain_t *chain, const struct request *q)
 	int rc = ll_chain_block(chain, q->height, &h, &raw, &raw_len);
 	if (rc == -ENOENT) {
 		ll_chain_tip(chain, &tip);
-		return fail(EXIT_FAILED, "no block at height %" PRIu64 " (the tip is %" PRIu64 ")",
-			    q->height, tip.height);
+		return ll_tool_cli_fail(EXIT_FAILED,
+					"no block at height %" PRIu64 " (the tip is %" PRIu64 ")",
+					q->height, tip.height);
 	}
 	if (rc < 0)
-		return fail(read_error_code(rc), "read block %" PRIu64 ": %s", q->height,
-			    ll_strerror(rc));
+		return ll_tool_cli_fail(read_error_code(rc), "read block %" PRIu64 ": %s",
+					q->height, ll_strerror(rc));
 	if ((code = print_header(&h)))
 		goto out;
 	if (ll_block_body_decode(raw, raw_len, &body) < 0) {
-		code = fail(EXIT_FAILED, "block %" PRIu64 ": the body does not decode", q->height);
+		code = ll_tool_cli_fail(EXIT_FAILED, "block %" PRIu64 ": the body does not decode",
+					q->height);
 		goto out;
 	}
 	/* the hash API wants the offsets as a plain array; the body's are unaligned LE */
 	offsets = malloc(((size_t)body.n + 1) * sizeof *offsets);
 	leaves = malloc((size_t)body.n * D + 1);
 	if (!offsets || !leaves) {
-		code = fail(EXIT_USAGE, "out of memory");
+		code = ll_tool_cli_fail(EXIT_USAGE, "out of memory");
 		goto out;
 	}
 	for (uint32_t i = 0; i <= body.n; i++)
 		offsets[i] = (uint32_t)ll_get_le(body.offsets_le + (size_t)i * 4, 4);
 	rc = ll_merkle_root_records(q->alg, offsets, body.n, body.data, leaves, root);
 	if (rc < 0) {
-		code = fail(EXIT_USAGE, "hash the records: %s", ll_strerror(rc));
+		code = ll_tool_cli_fail(EXIT_USAGE, "hash the records: %s", ll_strerror(rc));
 		goto out;
 	}
 	for (uint32_t i = 0; i < body.n; i++)
 		print_hex("txid", leaves + (size_t)i * D, D);
 	if (body.n != h.tx_count)
-		code = fail(EXIT_FAILED, "block %" PRIu64 ": the body holds %" PRIu32 " records, "
-			    "the header says %" PRIu32, q->height, body.n, h.tx_count);
+		code = ll_tool_cli_fail(EXIT_FAILED, "block %" PRIu64 ": the body holds %" PRIu32
+					" records, the header says %" PRIu32, q->height, body.n,
+					h.tx_count);
 	else if (memcmp(root, h.merkle_root, D) != 0)
-		code = fail(EXIT_FAILED, "block %" PRIu64 ": the records do not hash to "
-			    "merkle_root", q->height);
+		code = ll_tool_cli_fail(EXIT_FAILED, "block %" PRIu64 ": the records do not hash "
+					"to merkle_root", q->height);
 	else
 		code = EXIT_OK;
 out:
@@ -411,7 +380,6 @@ out:
 	return code;
 }
 
-/* 0 when parsed, EXIT_USAGE for a malformed request, -1 for --help (printed). */
 /* One txid of a txs list: 0 when it is in, hashes right and proves; else why not. */
 static const char *check_one_tx(ll_chain_t *chain, enum ll_hash_alg alg, const uint8_t *txid)
 {
@@ -442,7 +410,7 @@ static int run_txs(ll_chain_t *chain, const struct request *q)
 	char line[256];
 	uint64_t lineno = 0, good = 0, bad = 0;
 	if (!f)
-		return fail(EXIT_USAGE, "%s: %s", q->txids, strerror(errno));
+		return ll_tool_cli_fail(EXIT_USAGE, "%s: %s", q->txids, strerror(errno));
 	while (fgets(line, sizeof line, f)) {
 		uint8_t txid[D];
 		lineno++;
@@ -466,86 +434,62 @@ static int run_txs(ll_chain_t *chain, const struct request *q)
 	return bad ? EXIT_FAILED : EXIT_OK;
 }
 
+static int set_option(void *ctx, unsigned bit, const char *value)
+{
+	struct request *q = ctx;
+	int rc;
+
+	switch (bit) {
+	case OPT_LEDGER:
+		if (!*value)
+			return ll_tool_cli_fail(EXIT_USAGE, "--ledger: empty path");
+		q->ledger = value;
+		return 0;
+	case OPT_CHAIN_ID:
+		if ((rc = ll_tool_cli_parse_u64("chain-id", value, &q->chain_id)))
+			return rc;
+		if (q->chain_id > UINT32_MAX)
+			return ll_tool_cli_fail(EXIT_USAGE, "--chain-id: %s is past 2^32 - 1",
+						value);
+		return 0;
+	case OPT_ALG:
+		if (ll_hash_alg_parse(value, &q->alg) < 0)
+			return ll_tool_cli_fail(EXIT_USAGE, "--alg: unknown algorithm '%s' "
+						"(sha256 or sm3)", value);
+		return 0;
+	case OPT_TXID:
+		if (strlen(value) != 2 * D || ll_hex_decode(value, 2 * D, q->txid) < 0)
+			return ll_tool_cli_fail(EXIT_USAGE, "--txid: want %d hex characters, "
+						"got '%s'", 2 * D, value);
+		return 0;
+	case OPT_HEIGHT:
+		return ll_tool_cli_parse_u64("height", value, &q->height);
+	case OPT_TXIDS:
+		q->txids = value;
+		return 0;
+	}
+	return 0;
+}
+
+static const struct ll_tool_cli cli = {
+	.usage = usage_text,
+	.cmds = commands,
+	.n_cmds = LL_ARRAY_LEN(commands),
+	.options = long_options,
+	.set = set_option,
+};
+
+/* 0 when parsed, EXIT_USAGE for a malformed request, -1 when the usage was asked for. */
 static int parse_args(int argc, char **argv, struct request *q)
 {
-	unsigned required = 0, allowed = 0;
-	int opt, rc;
+	const struct ll_tool_cli_cmd *cmd;
 
 	*q = (struct request){ .chain_id = 1, .alg = LL_HASH_SHA256 };
-	for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++) {
-		if (strcmp(argv[1], commands[i].name) == 0) {
-			q->cmd = commands[i].cmd;
-			q->cmd_name = commands[i].name;
-			required = commands[i].required;
-			allowed = commands[i].allowed;
-		}
-	}
-	if (!q->cmd_name)
-		return fail(EXIT_USAGE, "unknown command '%s' (try llaudit --help)", argv[1]);
-
-	/* getopt_long sees the arguments after the command, with argv[1] as its argv[0]. */
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, ":h", long_options, NULL)) != -1) {
-		rc = 0;
-		if (opt == 'h') {
-			fputs(usage_text, stdout);
-			return -1;
-		}
-		if (opt == '?' && optopt)	/* a short option, perhaps inside a group */
-			return fail(EXIT_USAGE, "%s: unknown option '-%c'", q->cmd_name, optopt);
-		if (opt == '?')
-			return fail(EXIT_USAGE, "%s: unknown option '%s'", q->cmd_name,
-				    argv[optind]);
-		if (opt == ':')
-			return fail(EXIT_USAGE, "%s: option '%s' needs a value", q->cmd_name,
-				    argv[optind]);
-		unsigned bit = (unsigned)opt;
-		if (!(allowed & bit))
-			return fail(EXIT_USAGE, "%s: --%s does not apply", q->cmd_name,
-				    option_name(bit));
-		if (q->given & bit)
-			return fail(EXIT_USAGE, "%s: --%s given twice", q->cmd_name,
-				    option_name(bit));
-		q->given |= bit;
-		switch (bit) {
-		case OPT_LEDGER:
-			if (!*optarg)
-				return fail(EXIT_USAGE, "--ledger: empty path");
-			q->ledger = optarg;
-			break;
-		case OPT_CHAIN_ID:
-			rc = parse_u64("chain-id", optarg, &q->chain_id);
-			if (rc == 0 && q->chain_id > UINT32_MAX)
-				return fail(EXIT_USAGE, "--chain-id: %s is past 2^32 - 1", optarg);
-			break;
-		case OPT_ALG:
-			if (ll_hash_alg_parse(optarg, &q->alg) < 0)
-				return fail(EXIT_USAGE, "--alg: unknown algorithm '%s' (sha256 or sm3)",
-					    optarg);
-			break;
-		case OPT_TXID:
-			if (strlen(optarg) != 2 * D || ll_hex_decode(optarg, 2 * D, q->txid) < 0)
-				return fail(EXIT_USAGE, "--txid: want %d hex characters, got '%s'",
-					    2 * D, optarg);
-			break;
-		case OPT_HEIGHT:
-			rc = parse_u64("height", optarg, &q->height);
-			break;
-		case OPT_TXIDS:
-			q->txids = optarg;
-			break;
-		}
-		if (rc)
-			return rc;
-	}
-	if (optind < argc - 1)
-		return fail(EXIT_USAGE, "%s: unexpected argument '%s'", q->cmd_name,
-			    argv[optind + 1]);
-	for (unsigned bit = 1; bit <= OPT_TXIDS; bit <<= 1)
-		if ((required & bit) && !(q->given & bit))
-			return fail(EXIT_USAGE, "%s: --%s is required", q->cmd_name,
-				    option_name(bit));
+	int rc = ll_tool_cli_parse(&cli, argc, argv, q, &cmd, &q->given);
+	if (rc)
+		return rc;
+	q->cmd = cmd->cmd;
+	q->cmd_name = cmd->name;
 	return 0;
 }
 
@@ -555,15 +499,6 @@ int main(int argc, char **argv)
 	ll_chain_t *chain = NULL;
 	int rc;
 
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return EXIT_OK;
-	}
 	rc = parse_args(argc, argv, &q);
 	if (rc < 0)
 		return EXIT_OK;	/* --help */
@@ -591,6 +526,6 @@ int main(int argc, char **argv)
 	ll_chain_close(chain);
 	/* a failed write of the report must not pass for a clean audit */
 	if (fflush(stdout) != 0)
-		return fail(EXIT_USAGE, "stdout: %s", strerror(errno));
+		return ll_tool_cli_fail(EXIT_USAGE, "stdout: %s", strerror(errno));
 	return rc;
 }

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "ll_hash.h"
 #include "ll_hex.h"
 #include "ll_merkle.h"
+#include "ll_tool_cli.h"
 
 #define D LL_HASH_DIGEST_BYTES
 
@@ -22,8 +22,10 @@
 enum {
 	EXIT_VERIFIED = 0,
 	EXIT_REJECTED = 1,
-	EXIT_USAGE = 2,
+	EXIT_USAGE = LL_TOOL_CLI_EXIT_USAGE,
 };
+
+const char ll_tool_cli_name[] = "llmerkle";
 
 static const char usage_text[] =
 	"usage: llmerkle COMMAND --alg sha256|sm3 [options]\n"
@@ -65,11 +67,7 @@ enum opt_bit {
 	OPT_OLD_ROOT = 1 << 7,
 };
 
-static const struct {
-	const char *name;
-	enum command cmd;
-	unsigned required, allowed;	/* OPT_ bits */
-} commands[] = {
+static const struct ll_tool_cli_cmd commands[] = {
 	{ "root", CMD_ROOT, OPT_ALG, OPT_ALG },
 	{ "leaf", CMD_LEAF, OPT_ALG, OPT_ALG },
 	{ "inclusion", CMD_INCLUSION, OPT_ALG | OPT_INDEX, OPT_ALG | OPT_INDEX },
@@ -94,6 +92,9 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Every error but a rejected proof is a malformed request. */
+#define fail_usage(...) ll_tool_cli_fail(EXIT_USAGE, __VA_ARGS__)
+
 struct request {
 	enum command cmd;
 	const char *cmd_name;
@@ -114,27 +115,6 @@ struct records {
 	size_t offsets_cap;
 };
 
-static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("llmerkle: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-static const char *option_name(unsigned bit)
-{
-	for (const struct option *o = long_options; o->name; o++)
-		if ((unsigned)o->val == bit)
-			return o->name;
-	return "?";
-}
-
 static int parse_digest(const char *what, const char *hex, uint8_t out[D])
 {
 	size_t len = strlen(hex);
@@ -142,20 +122,6 @@ static int parse_digest(const char *what, const char *hex, uint8_t out[D])
 		return fail_usage("%s: a digest is %d hex characters, got %zu", what, 2 * D, len);
 	if (ll_hex_decode(hex, len, out) < 0)
 		return fail_usage("%s: malformed hex", what);
-	return 0;
-}
-
-/* A decimal u64: digits only, no sign, no overflow. */
-static int parse_u64(const char *what, const char *s, uint64_t *out)
-{
-	char *end;
-	if (s[0] < '0' || s[0] > '9')
-		return fail_usage("--%s: not a number: '%s'", what, s);
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return fail_usage("--%s: not a number: '%s'", what, s);
-	*out = v;
 	return 0;
 }
 
@@ -270,9 +236,9 @@ static int proof_read(FILE *in, uint8_t **proof_out, size_t *nodes_out)
 		if (len == 0)
 			continue;
 		if (nodes == LL_MERKLE_MAX_PROOF_NODES) {
-			fprintf(stderr, "llmerkle: not verified: the proof has more than %d nodes, "
-				"more than any tree needs\n", LL_MERKLE_MAX_PROOF_NODES);
-			rc = EXIT_REJECTED;
+			rc = ll_tool_cli_fail(EXIT_REJECTED, "not verified: the proof has more "
+					      "than %d nodes, more than any tree needs",
+					      LL_MERKLE_MAX_PROOF_NODES);
 			goto out;
 		}
 		char what[64];
@@ -402,103 +368,73 @@ static int run_verify(const struct request *q)
 		return fflush(stdout) == 0 ? EXIT_VERIFIED
 					   : fail_usage("stdout: %s", strerror(errno));
 	case -EINVAL:
-		fprintf(stderr,
-			"llmerkle: %s: not verified: a proof for these sizes has a different "
-			"number of nodes than the %zu given\n",
-			q->cmd_name, nodes);
-		return EXIT_REJECTED;
+		return ll_tool_cli_fail(EXIT_REJECTED, "%s: not verified: a proof for these "
+					"sizes has a different number of nodes than the %zu "
+					"given", q->cmd_name, nodes);
 	case -EBADMSG:
-		fprintf(stderr, "llmerkle: %s: not verified: the proof does not lead to %s\n",
-			q->cmd_name, q->cmd == CMD_VERIFY_INCLUSION ? "--root" :
-			"--old-root and --root");
-		return EXIT_REJECTED;
+		return ll_tool_cli_fail(EXIT_REJECTED, "%s: not verified: the proof does not "
+					"lead to %s", q->cmd_name,
+					q->cmd == CMD_VERIFY_INCLUSION ? "--root"
+								       : "--old-root and --root");
 	default:
 		return fail_usage("%s: %s", q->cmd_name, ll_strerror(rc));
 	}
 }
 
+static int set_option(void *ctx, unsigned bit, const char *value)
+{
+	struct request *q = ctx;
+
+	switch (bit) {
+	case OPT_ALG:
+		if (ll_hash_alg_parse(value, &q->alg) < 0)
+			return fail_usage("--alg: unknown algorithm '%s' (sha256 or sm3)", value);
+		return 0;
+	case OPT_INDEX:
+		return ll_tool_cli_parse_u64("index", value, &q->index);
+	case OPT_SIZE:
+		return ll_tool_cli_parse_u64("size", value, &q->size);
+	case OPT_OLD:
+		return ll_tool_cli_parse_u64("old", value, &q->old);
+	case OPT_LEAF:
+		return parse_digest("--leaf", value, q->leaf);
+	case OPT_ROOT:
+		return parse_digest("--root", value, q->root);
+	case OPT_OLD_ROOT:
+		return parse_digest("--old-root", value, q->old_root);
+	case OPT_RECORD:
+		q->record_len = strlen(value) / 2;
+		if (q->record_len > UINT32_MAX)
+			return fail_usage("--record: too long");
+		/* +1: an empty record still needs a valid data pointer */
+		if (!(q->record = malloc(q->record_len + 1)))
+			return fail_usage("out of memory");
+		if (ll_hex_decode(value, strlen(value), q->record) < 0)
+			return fail_usage("--record: malformed hex");
+		return 0;
+	}
+	return 0;
+}
+
+static const struct ll_tool_cli cli = {
+	.usage = usage_text,
+	.cmds = commands,
+	.n_cmds = LL_ARRAY_LEN(commands),
+	.options = long_options,
+	.set = set_option,
+};
+
+/* 0 when parsed, EXIT_USAGE for a malformed request, -1 when the usage was asked for. */
 static int parse_args(int argc, char **argv, struct request *q)
 {
-	unsigned required = 0, allowed = 0;
-	int opt, rc;
+	const struct ll_tool_cli_cmd *cmd;
 
 	memset(q, 0, sizeof *q);
-	for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++) {
-		if (strcmp(argv[1], commands[i].name) == 0) {
-			q->cmd = commands[i].cmd;
-			q->cmd_name = commands[i].name;
-			required = commands[i].required;
-			allowed = commands[i].allowed;
-		}
-	}
-	if (!q->cmd_name)
-		return fail_usage("unknown command '%s' (try llmerkle --help)", argv[1]);
-
-	/* getopt_long sees the arguments after the command, with argv[1] as its argv[0]. */
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, ":h", long_options, NULL)) != -1) {
-		rc = 0;
-		if (opt == 'h') {
-			fputs(usage_text, stdout);
-			return -1;
-		}
-		if (opt == '?' && optopt)	/* a short option, perhaps inside a group */
-			return fail_usage("%s: unknown option '-%c'", q->cmd_name, optopt);
-		if (opt == '?')
-			return fail_usage("%s: unknown option '%s'", q->cmd_name, argv[optind]);
-		if (opt == ':')
-			return fail_usage("%s: option '%s' needs a value", q->cmd_name,
-					  argv[optind]);
-		unsigned bit = (unsigned)opt;
-		if (!(allowed & bit))
-			return fail_usage("%s: --%s does not apply", q->cmd_name, option_name(bit));
-		if (q->given & bit)
-			return fail_usage("%s: --%s given twice", q->cmd_name, option_name(bit));
-		q->given |= bit;
-		switch (bit) {
-		case OPT_ALG:
-			if (ll_hash_alg_parse(optarg, &q->alg) < 0)
-				return fail_usage("--alg: unknown algorithm '%s' (sha256 or sm3)",
-						  optarg);
-			break;
-		case OPT_INDEX:
-			rc = parse_u64("index", optarg, &q->index);
-			break;
-		case OPT_SIZE:
-			rc = parse_u64("size", optarg, &q->size);
-			break;
-		case OPT_OLD:
-			rc = parse_u64("old", optarg, &q->old);
-			break;
-		case OPT_LEAF:
-			rc = parse_digest("--leaf", optarg, q->leaf);
-			break;
-		case OPT_ROOT:
-			rc = parse_digest("--root", optarg, q->root);
-			break;
-		case OPT_OLD_ROOT:
-			rc = parse_digest("--old-root", optarg, q->old_root);
-			break;
-		case OPT_RECORD:
-			q->record_len = strlen(optarg) / 2;
-			if (q->record_len > UINT32_MAX)
-				return fail_usage("--record: too long");
-			/* +1: an empty record still needs a valid data pointer */
-			if (!(q->record = malloc(q->record_len + 1)))
-				return fail_usage("out of memory");
-			if (ll_hex_decode(optarg, strlen(optarg), q->record) < 0)
-				return fail_usage("--record: malformed hex");
-			break;
-		}
-		if (rc)
-			return rc;
-	}
-	if (optind < argc - 1)
-		return fail_usage("%s: unexpected argument '%s'", q->cmd_name, argv[optind + 1]);
-	for (unsigned bit = 1; bit <= OPT_OLD_ROOT; bit <<= 1)
-		if ((required & bit) && !(q->given & bit))
-			return fail_usage("%s: --%s is required", q->cmd_name, option_name(bit));
+	int rc = ll_tool_cli_parse(&cli, argc, argv, q, &cmd, &q->given);
+	if (rc)
+		return rc;
+	q->cmd = cmd->cmd;
+	q->cmd_name = cmd->name;
 	if (q->cmd == CMD_VERIFY_INCLUSION &&
 	    !!(q->given & OPT_LEAF) == !!(q->given & OPT_RECORD))
 		return fail_usage("verify-inclusion: give one of --leaf and --record");
@@ -508,18 +444,7 @@ static int parse_args(int argc, char **argv, struct request *q)
 int main(int argc, char **argv)
 {
 	struct request q;
-	int rc;
-
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	rc = parse_args(argc, argv, &q);
+	int rc = parse_args(argc, argv, &q);
 	if (rc == 0)
 		rc = (q.cmd == CMD_VERIFY_INCLUSION || q.cmd == CMD_VERIFY_CONSISTENCY) ?
 			run_verify(&q) : run_generate(&q);
