@@ -25,6 +25,7 @@
 #include "ll_store.h"
 #include "ll_time.h"
 #include "ll_wire.h"
+#include "txgen_dp.h"
 
 #define MAX_CLIENTS 4096
 #define MAX_FRAME 9000		/* a jumbo frame's payload at most */
@@ -54,6 +55,7 @@ struct opts {
 	uint64_t client_rate;	/* clients: each one's rate limit (records/s; 0 none) */
 	uint64_t nonce_start;	/* each client's first nonce; 0: the wall clock in us */
 	const char *receipts_out;	/* send --receipt: receipted txids, hex, one a line */
+	const char *eal, *from, *dst_mac;	/* send through a DPDK port */
 };
 
 /* The kinds of bad frame, cycled through: each must meet its own counter. */
@@ -77,6 +79,9 @@ static void usage(FILE *f)
 		"  --alg sha256|sm3 (the chain's, to match receipts; sha256) --wait S (receipts, 5)\n"
 		"  --receipts-out FILE (receipted txids) --nonce-start N (0: the clock in us, so\n"
 		"  each run's nonces are above the last run's)\n"
+		"  --eal \"EAL ARGS\" --from IP:PORT --dst-mac MAC: send (and take receipts)\n"
+		"  through a DPDK port, e.g. --eal \"-l 1 --no-huge -m 256 --no-pci\n"
+		"  --vdev net_af_packet0,iface=ll-cli0\"\n"
 		"  --malformed P (share of frames broken, each kind in turn, 0)\n"
 		"  --replays P (share of frames that resend an earlier record, 0)\n"
 		"keys file: one client a line, '<scheme> <secret hex> <public hex> <trusted 0|1>'\n"
@@ -396,6 +401,7 @@ struct receipts {
 	uint64_t mask, waiting;
 	uint64_t *latency_ns, samples, cap;
 	uint64_t datagrams, records, unknown, malformed;
+	FILE *out;			/* --receipts-out, or NULL */
 };
 
 static int receipts_init(struct receipts *r, uint64_t expected)
@@ -447,18 +453,18 @@ static void receipt_remove(struct receipts *r, struct waiting *w)
 	r->waiting--;
 }
 
-static void receipts_drain(struct receipts *r, int fd, FILE *out)
+/* One receipt datagram: its entries matched, their latencies sampled. */
+static void receipt_take(struct receipts *r, const uint8_t *buf, size_t len)
 {
-	static uint8_t buf[65536];
 	static struct ll_wire_receipt_entry e[LL_WIRE_MAX_RECORDS];
-	for (ssize_t len; (len = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0;) {
-		uint64_t now = ll_time_mono_ns();
-		int n = ll_wire_receipt_parse(buf, (size_t)len, e);
-		if (n < 0) {
-			r->malformed++;
-			continue;
-		}
-		r->datagrams++;
+	uint64_t now = ll_time_mono_ns();
+	int n = ll_wire_receipt_parse(buf, len, e);
+	if (n < 0) {
+		r->malformed++;
+		return;
+	}
+	r->datagrams++;
+	{
 		for (int i = 0; i < n; i++) {
 			struct waiting *w = receipt_slot(r, e[i].txid, false);
 			if (!w) {
@@ -467,15 +473,32 @@ static void receipts_drain(struct receipts *r, int fd, FILE *out)
 			}
 			r->records++;
 			r->latency_ns[r->samples++] = now - w->sent_ns;
-			if (out) {
+			if (r->out) {
 				char hex[65];
 				ll_hex_encode(e[i].txid, 32, hex);
 				hex[64] = '\0';
-				fprintf(out, "%s\n", hex);
+				fprintf(r->out, "%s\n", hex);
 			}
 			receipt_remove(r, w);
 		}
 	}
+}
+
+static void receipt_take_cb(void *arg, const uint8_t *buf, size_t len)
+{
+	receipt_take(arg, buf, len);
+}
+
+/* Every receipt waiting: on the socket, or on the DPDK port. */
+static void receipts_drain(struct receipts *r, int fd, txgen_dp_t *dp)
+{
+	static uint8_t buf[65536];
+	if (dp) {
+		txgen_dp_poll(dp, receipt_take_cb, r);
+		return;
+	}
+	for (ssize_t len; (len = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0;)
+		receipt_take(r, buf, (size_t)len);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -501,6 +524,26 @@ static void receipts_report(struct receipts *r)
 	       percentile_us(r, 0.5), percentile_us(r, 0.99), percentile_us(r, 0.999));
 }
 
+/* --eal: the DPDK port, sending from --from to --to at --dst-mac. */
+static int open_dp(const struct opts *o, const struct sockaddr_in *to, txgen_dp_t **dp)
+{
+	struct sockaddr_in from;
+	struct txgen_dp_cfg cfg = { .eal = o->eal };
+	unsigned m[6];
+	if (!o->from || parse_addr(o->from, &from) < 0 || !o->dst_mac ||
+	    sscanf(o->dst_mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+		fprintf(stderr, "txgen: --eal needs --from IPv4:port and --dst-mac aa:bb:cc:dd:ee:ff\n");
+		return -EINVAL;
+	}
+	for (int i = 0; i < 6; i++)
+		cfg.dst_mac[i] = (uint8_t)m[i];
+	cfg.src_ip = from.sin_addr.s_addr;
+	cfg.dst_ip = to->sin_addr.s_addr;
+	cfg.src_port = ntohs(from.sin_port);
+	cfg.dst_port = ntohs(to->sin_port);
+	return txgen_dp_open(&cfg, dp);
+}
+
 static int send_frames(struct gen *g)
 {
 	const struct opts *o = g->o;
@@ -508,6 +551,7 @@ static int send_frames(struct gen *g)
 	struct receipts r = { 0 };
 	uint8_t frame[MAX_FRAME];
 	FILE *out = NULL;
+	txgen_dp_t *dp = NULL;
 	int rc = 1;
 	if (parse_addr(o->to, &to) < 0) {
 		fprintf(stderr, "txgen: --to %s: want IPv4:port\n", o->to);
@@ -526,6 +570,9 @@ static int send_frames(struct gen *g)
 		fprintf(stderr, "txgen: %s: %s\n", o->receipts_out, strerror(errno));
 		goto out;
 	}
+	r.out = out;
+	if (o->eal && open_dp(o, &to, &dp) < 0)
+		goto out;
 	int rcvbuf = 8 << 20;	/* as root, a big buffer: receipts come in bursts */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
@@ -540,7 +587,8 @@ static int send_frames(struct gen *g)
 				nanosleep(&(struct timespec){ .tv_nsec = (long)(due - now) }, NULL);
 		}
 		uint64_t now = ll_time_mono_ns();
-		if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof to) == len) {
+		if (dp ? txgen_dp_send(dp, frame, (size_t)len) == 0 :
+			 sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof to) == len) {
 			sent++;
 			for (unsigned k = 0; k < g->txid_count; k++)
 				receipt_expect(&r, g->txids[k], now);
@@ -548,7 +596,7 @@ static int send_frames(struct gen *g)
 			failed++;
 		}
 		if (o->receipt)
-			receipts_drain(&r, fd, out);
+			receipts_drain(&r, fd, dp);
 		if (now - shown > 250000000ull || i + 1 == o->count) {
 			shown = now;
 			fprintf(stderr, "\rtxgen: %" PRIu64 " frames sent, %" PRIu64 " failed, "
@@ -559,7 +607,7 @@ static int send_frames(struct gen *g)
 	/* the last receipts: until none is missing, or --wait passes */
 	uint64_t deadline = ll_time_mono_ns() + (uint64_t)(o->wait * 1e9);
 	while (o->receipt && r.waiting && ll_time_mono_ns() < deadline) {
-		receipts_drain(&r, fd, out);
+		receipts_drain(&r, fd, dp);
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	fprintf(stderr, "\n");
@@ -569,6 +617,7 @@ static int send_frames(struct gen *g)
 out:
 	if (out && fclose(out) != 0)
 		rc = 1;
+	txgen_dp_close(dp);
 	free(r.table);
 	free(r.latency_ns);
 	close(fd);
@@ -706,7 +755,8 @@ int main(int argc, char **argv)
 		{ "receipt", 0, 0, 'e' }, { "malformed", 1, 0, 'm' }, { "replays", 1, 0, 'y' },
 		{ "seconds", 1, 0, 'S' }, { "help", 0, 0, 'h' }, { "alg", 1, 0, 'a' },
 		{ "wait", 1, 0, 'W' }, { "client-rate", 1, 0, 'L' }, { "nonce-start", 1, 0, 'N' },
-		{ "receipts-out", 1, 0, 'O' }, { 0, 0, 0, 0 },
+		{ "receipts-out", 1, 0, 'O' }, { "eal", 1, 0, 'E' }, { "from", 1, 0, 'F' },
+		{ "dst-mac", 1, 0, 'M' }, { 0, 0, 0, 0 },
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
@@ -724,6 +774,9 @@ int main(int argc, char **argv)
 		case 'l': o.listen = optarg; break;
 		case 'e': o.receipt = true; break;
 		case 'O': o.receipts_out = optarg; break;
+		case 'E': o.eal = optarg; break;
+		case 'F': o.from = optarg; break;
+		case 'M': o.dst_mac = optarg; break;
 		case 'a':
 			if (!strcmp(optarg, "sha256") || !strcmp(optarg, "sm3")) {
 				o.alg = !strcmp(optarg, "sm3") ? LL_HASH_SM3 : LL_HASH_SHA256;
