@@ -25,14 +25,58 @@ enum ll_replay_verdict {
 	LL_REPLAY_TOO_OLD,		/* below the window: cannot tell, so refused */
 };
 
+/*
+ * The bitmap is a ring (RFC 6479): nonce n sits at bit n mod 1024, so sliding
+ * the window up by d clears d bits (whole words where it can), not a shift of
+ * all 16 words per nonce. Inline: an RX lcore runs these for every record.
+ */
+static inline uint64_t *ll_replay_word_(struct ll_replay_window *w, uint64_t nonce)
+{
+	return &w->bits[nonce % LL_REPLAY_WINDOW / 64];
+}
+
 /* ll_replay_check - what nonce would be, without recording it. */
-enum ll_replay_verdict ll_replay_check(const struct ll_replay_window *w, uint64_t nonce);
+static inline enum ll_replay_verdict ll_replay_check(const struct ll_replay_window *w,
+						     uint64_t nonce)
+{
+	if (!w->any || nonce > w->highest)
+		return LL_REPLAY_NEW;
+	if (w->highest - nonce >= LL_REPLAY_WINDOW)
+		return LL_REPLAY_TOO_OLD;
+	return w->bits[nonce % LL_REPLAY_WINDOW / 64] >> (nonce % 64) & 1 ? LL_REPLAY_SEEN :
+									   LL_REPLAY_NEW;
+}
 
 /*
  * ll_replay_mark - records nonce when it is new (sliding the window up when it
  * is above the highest) and returns what ll_replay_check said.
  */
-enum ll_replay_verdict ll_replay_mark(struct ll_replay_window *w, uint64_t nonce);
+static inline enum ll_replay_verdict ll_replay_mark(struct ll_replay_window *w, uint64_t nonce)
+{
+	enum ll_replay_verdict v = ll_replay_check(w, nonce);
+	if (v != LL_REPLAY_NEW)
+		return v;
+	if (!w->any || (nonce > w->highest && nonce - w->highest >= LL_REPLAY_WINDOW)) {
+		for (unsigned i = 0; i < LL_REPLAY_WINDOW / 64; i++)
+			w->bits[i] = 0;
+		w->any = true;
+		w->highest = nonce;
+	} else if (nonce > w->highest) {
+		/* the nonces passed over held bits of nonces now below the window */
+		for (uint64_t n = w->highest + 1, left = nonce - w->highest; left > 0;) {
+			if (n % 64 == 0 && left >= 64) {
+				*ll_replay_word_(w, n) = 0;
+				n += 64, left -= 64;
+			} else {
+				*ll_replay_word_(w, n) &= ~(UINT64_C(1) << (n % 64));
+				n++, left--;
+			}
+		}
+		w->highest = nonce;
+	}
+	*ll_replay_word_(w, nonce) |= UINT64_C(1) << (nonce % 64);
+	return v;
+}
 
 /*
  * ll_replay_encode / ll_replay_decode - the window as stored with its client
