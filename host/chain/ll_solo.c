@@ -76,21 +76,14 @@ static void cut(ll_solo_t *s)
 	pthread_cond_broadcast(&s->changed);
 }
 
-int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t cookie)
+/* Under mu: one record into the open block; 0 or the error ll_solo_submit gives. */
+static int submit_locked(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t cookie)
 {
-	int rc = 0;
-	if (!s || (!record && len))
-		return -EINVAL;
-	pthread_mutex_lock(&s->mu);
 	struct slot *sl = &s->slots[s->fill];
-	if (s->stopping) {
-		rc = -ESHUTDOWN;
-		goto out;
-	}
-	if (len > s->cfg.max_bytes) {
-		rc = -EMSGSIZE;
-		goto out;
-	}
+	if (s->stopping)
+		return -ESHUTDOWN;
+	if (len > s->cfg.max_bytes)
+		return -EMSGSIZE;
 	if (sl->state == SLOT_FILLING && sl->bytes + len > s->cfg.max_bytes) {
 		cut(s);
 		sl = &s->slots[s->fill];
@@ -104,8 +97,7 @@ int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t c
 		pthread_cond_broadcast(&s->changed);	/* the hash thread starts the age clock */
 	} else if (sl->state != SLOT_FILLING) {
 		s->stats.records_refused_full++;
-		rc = -EAGAIN;
-		goto out;
+		return -EAGAIN;
 	}
 	memcpy(sl->data + sl->bytes, record, len);
 	sl->bytes += len;
@@ -114,8 +106,32 @@ int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t c
 	s->stats.records_submitted++;
 	if (sl->n == s->cfg.max_records)
 		cut(s);
-out:
+	return 0;
+}
+
+int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t cookie)
+{
+	if (!s || (!record && len))
+		return -EINVAL;
+	pthread_mutex_lock(&s->mu);
+	int rc = submit_locked(s, record, len, cookie);
 	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int ll_solo_submit_many(ll_solo_t *s, const struct ll_solo_record *recs, uint32_t n,
+			uint32_t *taken)
+{
+	int rc = 0;
+	uint32_t i = 0;
+	if (!s || (!recs && n) || !taken)
+		return -EINVAL;
+	pthread_mutex_lock(&s->mu);
+	for (; i < n && rc == 0; i++)
+		if ((rc = submit_locked(s, recs[i].bytes, recs[i].len, recs[i].cookie)) < 0)
+			break;
+	pthread_mutex_unlock(&s->mu);
+	*taken = i;
 	return rc;
 }
 

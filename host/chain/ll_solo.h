@@ -76,6 +76,22 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
  */
 int ll_solo_submit(ll_solo_t *s, const uint8_t *record, uint32_t len, uint64_t cookie);
 
+/* One record for ll_solo_submit_many. */
+struct ll_solo_record {
+	const uint8_t *bytes;
+	uint32_t len;
+	uint64_t cookie;
+};
+
+/*
+ * ll_solo_submit_many - ll_solo_submit for n records in order under one lock
+ * (a frame's records): *taken says how many went in before the first error,
+ * which is returned (-EAGAIN: the loop is full, submit the rest later); 0 when
+ * all did.
+ */
+int ll_solo_submit_many(ll_solo_t *s, const struct ll_solo_record *recs, uint32_t n,
+			uint32_t *taken);
+
 /* ll_solo_stats - a snapshot of the counters; any thread. */
 void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out);
 

@@ -324,20 +324,24 @@ static bool take_frame(ll_appliance_t *a, struct rte_mbuf *m)
 static bool submit_pending(ll_appliance_t *a)
 {
 	struct pending *p = &a->pending;
-	for (; p->next < p->f.count; p->next++) {
-		const struct ll_wire_record *r = &p->f.rec[p->next];
-		uint64_t cookie = r->flags & LL_WIRE_FLAG_RECEIPT ? p->cookie : NO_RECEIPT;
-		int rc = ll_solo_submit(a->solo, r->bytes, r->len, cookie);
-		if (rc == -EAGAIN) {
-			a->order.solo_full_waits += !p->waited;
-			p->waited = true;
-			return false;
-		}
-		if (rc < 0)
-			a->order.submit_errors++;
-		else
-			a->order.records++;
+	struct ll_solo_record recs[LL_WIRE_MAX_RECORDS];
+	uint32_t n = 0, taken;
+	for (unsigned i = p->next; i < p->f.count; i++, n++) {
+		const struct ll_wire_record *r = &p->f.rec[i];
+		recs[n] = (struct ll_solo_record){
+			.bytes = r->bytes, .len = r->len,
+			.cookie = r->flags & LL_WIRE_FLAG_RECEIPT ? p->cookie : NO_RECEIPT };
 	}
+	int rc = ll_solo_submit_many(a->solo, recs, n, &taken);
+	p->next += taken;
+	a->order.records += taken;
+	if (rc == -EAGAIN) {
+		a->order.solo_full_waits += !p->waited;
+		p->waited = true;
+		return false;
+	}
+	if (rc < 0)	/* -ESHUTDOWN, -EMSGSIZE: the rest of the frame cannot go in */
+		a->order.submit_errors += p->f.count - p->next;
 	rte_pktmbuf_free(p->m);
 	a->has_pending = false;
 	return true;

@@ -266,6 +266,39 @@ static void test_solo_backpressure_when_full(void **state)
 	assert_chain_verifies(f, st.records_submitted);
 }
 
+/* A batch goes in under one lock up to the bound, in order; the rest later. */
+static void test_solo_submit_many_stops_at_the_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct ll_solo_cfg cfg = base_cfg(f);
+	cfg.max_records = 10;
+	cfg.blocks_in_flight = 2;
+	ll_solo_t *s;
+	uint8_t recs[30][40];
+	struct ll_solo_record batch[30];
+	uint32_t taken;
+	for (uint32_t i = 0; i < 30; i++) {
+		record(i, recs[i]);
+		batch[i] = (struct ll_solo_record){ .bytes = recs[i], .len = 40, .cookie = i };
+	}
+	f->seen.hold = 1;	/* the first durable block holds the commit thread */
+	assert_int_equal(ll_solo_start(f->chain, &cfg, &s), 0);
+	assert_int_equal(ll_solo_submit_many(s, batch, 30, &taken), -EAGAIN);
+	assert_int_equal(taken, 20);	/* two blocks of ten: the bound */
+	f->seen.hold = 0;
+	uint32_t more = 0;
+	int rc;
+	while ((rc = ll_solo_submit_many(s, batch + 20, 10, &more)) == -EAGAIN && more == 0)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+	assert_int_equal(rc, 0);
+	assert_int_equal(more, 10);
+	assert_int_equal(ll_solo_stop(s, NULL), 0);
+	assert_int_equal(f->seen.blocks, 3);
+	for (unsigned b = 0; b < 3; b++)
+		assert_int_equal(f->seen.first_cookie[b], 10 * b);
+	assert_chain_verifies(f, 3);
+}
+
 static void test_solo_periodic_sync_reports_every_block(void **state)
 {
 	struct fixture *f = *state;
@@ -460,6 +493,7 @@ int main(void)
 		SOLO_TEST(test_solo_cuts_on_max_bytes),
 		SOLO_TEST(test_solo_cuts_on_age),
 		SOLO_TEST(test_solo_backpressure_when_full),
+		SOLO_TEST(test_solo_submit_many_stops_at_the_bound),
 		SOLO_TEST(test_solo_periodic_sync_reports_every_block),
 		SOLO_TEST(test_solo_restart_continues_from_tip),
 		SOLO_TEST(test_snapshot_while_committing_verifies),
