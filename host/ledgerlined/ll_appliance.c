@@ -441,7 +441,16 @@ static void write_stats(ll_appliance_t *a)
 		fprintf(f, "%s\"%s\":%" PRIu64, v > 1 ? "," : "",
 			ll_wire_verdict_name((enum ll_wire_verdict)v),
 			rx.dropped[v] + (v == LL_WIRE_REPLAY ? a->order.replays : 0));
-	fprintf(f, "},\"order\":{\"frames\":%" PRIu64 ",\"records\":%" PRIu64
+	/* each RX lcore's own share: a queue that gets nothing shows here */
+	fprintf(f, "},\"rx_lcores\":[");
+	for (unsigned i = 0; i < a->rx_count; i++) {
+		const struct ll_dp_rx_stats *q = &a->rx[i].stats;
+		fprintf(f, "%s{\"queue\":%u,\"packets\":%" PRIu64 ",\"frames_admitted\":%" PRIu64
+			",\"records_admitted\":%" PRIu64 ",\"idle_polls\":%" PRIu64 "}", i ? "," : "",
+			a->rx[i].queue, q->packets, q->frames_admitted, q->records_admitted,
+			q->idle_polls);
+	}
+	fprintf(f, "],\"order\":{\"frames\":%" PRIu64 ",\"records\":%" PRIu64
 		",\"replays\":%" PRIu64 ",\"solo_full_waits\":%" PRIu64 ",\"errors\":%" PRIu64
 		",\"ring_used\":%u,\"ring_capacity\":%u},",
 		a->order.frames, a->order.records, a->order.replays, a->order.solo_full_waits,

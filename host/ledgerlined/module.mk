@@ -20,3 +20,4 @@ $(BPF_OBJ): dataplane/bpf/ll_xdp_filter.c dataplane/bpf/ll_xdp.h
 	$(Q)clang -O2 -g -target bpf -I/usr/include/$(shell gcc -dumpmachine) \
 		-Idataplane/bpf -Wall -Wextra -Werror -c $< -o $@
 INTEGRATION += tests/integration/test_appliance.sh
+INTEGRATION += tests/integration/test_rx_lcores.sh
