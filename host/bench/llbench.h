@@ -63,7 +63,8 @@ int ll_bench_start(char *const argv[], const char *log);
 int ll_bench_finish(int pid, int sig);
 
 /* ll_bench_verify_rate - one core's signature verifications a second for scheme
- * (enum ll_sig_scheme) with the library AUTO picks; 0 when it failed. */
+ * (enum ll_sig_scheme) with the library AUTO picks, over distinct records of 8
+ * keys (what the appliance verifies); 0 when it failed. */
 double ll_bench_verify_rate(const struct ll_bench_opts *o, uint8_t scheme);
 
 /* Suites. Each returns 0 or a negative errno. */
