@@ -155,5 +155,17 @@ check "$(wc -l < "$work/receipted") receipted txids, every one in the ledger wit
 check "the ledger verifies" "$bin/llaudit" verify --ledger "$work/ledger"
 check "no XDP program left on the interface" bash -c \
 	"! ip -n '$app' link show '$LL_LAB_PREFIX-app0' | grep -q xdp"
+
+# the same appliance on net_af_packet (no XDP: the kernel sees the frames too)
+rm -f "$work/stats.json"
+ip netns exec "$app" "$bin/ledgerlined" -l 0-1 --no-huge -m 256 --no-pci \
+	--file-prefix "$LL_LAB_PREFIX" --vdev "net_af_packet0,iface=$LL_LAB_PREFIX-app0" -- \
+	--ledger "$work/ledger2" --clients "$work/clients" --stats "$work/stats.json" \
+	--stats-ms 100 >>"$work/daemon.log" 2>&1 &
+daemon=$!
+for _ in $(seq 200); do [[ -s $work/stats.json ]] && break; sleep 0.1; done
+send ed --count 200 --records 4 --receipt --rate 1000 >"$work/out"
+check "on net_af_packet: 800 records receipted" grep -q "records_receipted 800 missing 0" "$work/out"
+check "stop" stop
 check "lab down" "$lab" down
 tally
