@@ -27,8 +27,9 @@
 #include "ll_time.h"
 
 #define RX_BURST 32
-#define HEADERS_BYTES (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
-		       sizeof(struct rte_udp_hdr))
+#define HEADERS_BYTES LL_DP_UDP_HEADERS_BYTES
+_Static_assert(HEADERS_BYTES == sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+				sizeof(struct rte_udp_hdr), "Ethernet + IPv4 + UDP headers");
 
 struct ll_dp_port {
 	uint16_t id;
@@ -304,21 +305,10 @@ int ll_dp_rx_main(void *arg)
 	return 0;
 }
 
-struct rte_mbuf *ll_dp_reply_packet(struct rte_mempool *pool, const uint8_t mac[6],
-				    const struct ll_dp_origin *to, const uint8_t *payload,
-				    uint16_t len)
+size_t ll_dp_udp_encap(uint8_t *pkt, const uint8_t mac[6], const struct ll_dp_origin *to,
+		       const uint8_t *payload, uint16_t len)
 {
-	if (len > RTE_MBUF_DEFAULT_DATAROOM - HEADERS_BYTES)
-		return NULL;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	if (!m)
-		return NULL;
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HEADERS_BYTES + len));
-	if (!p) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	struct rte_ether_hdr *eth = (void *)p;
+	struct rte_ether_hdr *eth = (void *)pkt;
 	struct rte_ipv4_hdr *ip = (void *)(eth + 1);
 	struct rte_udp_hdr *udp = (void *)(ip + 1);
 	memcpy(eth->dst_addr.addr_bytes, to->mac, 6);
@@ -340,5 +330,23 @@ struct rte_mbuf *ll_dp_reply_packet(struct rte_mempool *pool, const uint8_t mac[
 	memcpy(udp + 1, payload, len);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return HEADERS_BYTES + len;
+}
+
+struct rte_mbuf *ll_dp_reply_packet(struct rte_mempool *pool, const uint8_t mac[6],
+				    const struct ll_dp_origin *to, const uint8_t *payload,
+				    uint16_t len)
+{
+	if (len > RTE_MBUF_DEFAULT_DATAROOM - HEADERS_BYTES)
+		return NULL;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	if (!m)
+		return NULL;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HEADERS_BYTES + len));
+	if (!p) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	ll_dp_udp_encap(p, mac, to, payload, len);
 	return m;
 }

@@ -5,6 +5,7 @@
 #define LL_DP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ll_wire.h"
@@ -95,8 +96,18 @@ struct ll_dp_origin {
 int ll_dp_frame_of(const struct rte_mbuf *m, uint16_t ingest_port, const uint8_t **payload,
 		   struct ll_dp_origin *origin);
 
+#define LL_DP_UDP_HEADERS_BYTES 42	/* Ethernet + IPv4 (no options) + UDP */
+
 /*
- * ll_dp_reply_packet - an Ethernet/IPv4/UDP packet from pool carrying payload
+ * ll_dp_udp_encap - writes an Ethernet/IPv4/UDP packet carrying payload back
+ * to `to`, from mac and the address and port `to` was sent to, into pkt (room
+ * for LL_DP_UDP_HEADERS_BYTES + len); checksums filled. Returns its length.
+ */
+size_t ll_dp_udp_encap(uint8_t *pkt, const uint8_t mac[6], const struct ll_dp_origin *to,
+		       const uint8_t *payload, uint16_t len);
+
+/*
+ * ll_dp_reply_packet - ll_dp_udp_encap into an mbuf from pool
  * back to origin, from mac (this port's) and the address and port the frame
  * was sent to. NULL when the pool is empty or the payload too large.
  */

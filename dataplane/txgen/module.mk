@@ -4,6 +4,7 @@
 BINS += txgen
 txgen_SRCS := dataplane/txgen/txgen.c dataplane/txgen/txgen_dp.c dataplane/dp/ll_dp.c
 txgen_LDLIBS := $(LIBCRYPTO) $(DPDK_LIBS)
-DPDK_OBJS_TXGEN := $(foreach d,$(BUILD) $(BUILD)/asan,$(d)/obj/dataplane/txgen/txgen_dp.o)
+DPDK_OBJS_TXGEN := $(foreach d,$(BUILD) $(BUILD)/asan,$(d)/obj/dataplane/txgen/txgen_dp.o \
+	$(d)/obj/dataplane/txgen/txgen.o)
 $(DPDK_OBJS_TXGEN): CPPFLAGS += $(DPDK_CFLAGS)
 INTEGRATION += tests/integration/test_txgen.sh tests/integration/test_lab.sh

@@ -25,6 +25,7 @@
 #include "ll_store.h"
 #include "ll_time.h"
 #include "ll_wire.h"
+#include "ll_dp.h"
 #include "txgen_dp.h"
 
 #define MAX_CLIENTS 4096
@@ -302,38 +303,17 @@ static int next_frame(struct gen *g, uint8_t *buf, size_t cap)
 
 /* --- pcap --- */
 
-static void put16be(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* Ethernet + IPv4 + UDP around the payload, as a client on 10.0.0.2 sends to 10.0.0.1. */
+/* Ethernet + IPv4 + UDP around the payload, as a client on 10.0.0.2:40000 sends to
+ * the appliance on 10.0.0.1:7400 (ll_dp writes the headers; "to" is the peer). */
 static size_t encapsulate(const uint8_t *payload, size_t len, uint8_t *pkt)
 {
-	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02 };
-	memcpy(pkt, macs, 12);
-	put16be(pkt + 12, 0x0800);
-	uint8_t *ip = pkt + 14, *udp = ip + 20;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put16be(ip + 2, (uint16_t)(28 + len));
-	ip[8] = 64;
-	ip[9] = 17;
-	ip[12] = 10, ip[15] = 2;	/* 10.0.0.2 */
-	ip[16] = 10, ip[19] = 1;	/* 10.0.0.1 */
-	uint32_t sum = 0;
-	for (int i = 0; i < 20; i += 2)
-		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16be(ip + 10, (uint16_t)~sum);
-	put16be(udp, 40000);
-	put16be(udp + 2, 7400);
-	put16be(udp + 4, (uint16_t)(8 + len));
-	put16be(udp + 6, 0);	/* no UDP checksum, which IPv4 allows */
-	memcpy(udp + 8, payload, len);
-	return 42 + len;
+	static const uint8_t client_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	const struct ll_dp_origin appliance = {
+		.mac = { 0x02, 0, 0, 0, 0, 0x01 },
+		.ip_src = htonl(0x0a000001), .ip_dst = htonl(0x0a000002),
+		.port_src = htons(7400), .port_dst = htons(40000),
+	};
+	return ll_dp_udp_encap(pkt, client_mac, &appliance, payload, (uint16_t)len);
 }
 
 static int write_pcap(struct gen *g)
@@ -693,8 +673,9 @@ static int inspect(const struct opts *o, struct client *c, unsigned n)
 		}
 		while (fread(rec, sizeof rec, 1, f) == 1 && rec[2] <= sizeof buf &&
 		       fread(buf, rec[2], 1, f) == 1)
-			if (rec[2] >= 42 && buf[23] == 17)	/* IPv4 UDP */
-				inspect_one(a, o->chain_id, buf + 42, rec[2] - 42, &t);
+			if (rec[2] >= LL_DP_UDP_HEADERS_BYTES && buf[23] == 17)	/* IPv4 UDP */
+				inspect_one(a, o->chain_id, buf + LL_DP_UDP_HEADERS_BYTES,
+					    rec[2] - LL_DP_UDP_HEADERS_BYTES, &t);
 		fclose(f);
 	} else {
 		struct sockaddr_in at;

@@ -34,7 +34,6 @@
 #define RECORDS 4
 #define PAYLOAD 128
 #define RECORD_BYTES (LL_WIRE_RECORD_HEADER_BYTES + PAYLOAD)
-#define UDP_PAYLOAD_AT 42	/* Ethernet + IPv4 + UDP, as txgen writes them */
 
 struct ingest {
 	char dir[64], pcap[128], vdev[256];
@@ -118,7 +117,7 @@ static double ingest_rate(struct ingest *g, double seconds)
 	do {
 		uint16_t n = rte_eth_rx_burst(g->rx.port, 0, burst, 32);
 		for (uint16_t i = 0; i < n; i++) {
-			uint8_t *frame = rte_pktmbuf_mtod(burst[i], uint8_t *) + UDP_PAYLOAD_AT;
+			uint8_t *frame = rte_pktmbuf_mtod(burst[i], uint8_t *) + LL_DP_UDP_HEADERS_BYTES;
 			for (int r = 0; r < RECORDS; r++) {
 				uint64_t nonce = ++g->nonce;
 				memcpy(frame + LL_WIRE_HEADER_BYTES + r * RECORD_BYTES + 4, &nonce, 8);

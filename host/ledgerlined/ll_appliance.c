@@ -96,7 +96,7 @@ struct ll_appliance {
 	struct rte_ring *receipts;	/* built receipt packets, commit thread -> orderer */
 	struct rte_mbuf *tx_held[TX_BURST];
 	unsigned tx_held_count;
-	uint64_t receipts_sent, receipts_tx_dropped;
+	uint64_t receipts_sent;
 	struct receipt_stats receipt;
 	struct ll_wire_receipt_entry entries[RECEIPT_MAX_ENTRIES];
 

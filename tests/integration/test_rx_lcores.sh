@@ -50,4 +50,20 @@ daemon=
 check "SIGTERM drains and exits 0" test "$rc" -eq 0
 check "the ledger verifies with 600 transactions" bash -c \
 	"'$bin/llaudit' verify --ledger '$work/ledger' | grep -q ' 600 transactions'"
+
+# bad start-up input: a clear error naming what is wrong, and no daemon
+eal=(-l 0-1 --no-huge -m 128 --no-pci --file-prefix "llrxbad$$" --vdev net_null0 --log-level error)
+{ head -2 "$work/clients"; echo "1 not-hex 0"; } > "$work/bad_clients"
+"$bin/ledgerlined" "${eal[@]}" -- --ledger "$work/bad" --clients "$work/bad_clients" \
+	>"$work/bad.log" 2>&1
+rc=$?
+check "a bad clients line: exit 1, naming the file and line" bash -c \
+	"test $rc -eq 1 && grep -q 'bad_clients:3: want' '$work/bad.log'"
+"$bin/ledgerlined" "${eal[@]}" -- --ledger "$work/bad" --block-records 0 >"$work/bad.log" 2>&1
+rc=$?
+check "an out-of-range flag: exit 2, naming the flag and its range" bash -c \
+	"test $rc -eq 2 && grep -q -- '--block-records 0: want a whole number from 1' '$work/bad.log'"
+"$bin/ledgerlined" "${eal[@]}" -- --ledger "$work/bad" --sync sometimes >"$work/bad.log" 2>&1
+rc=$?
+check "an unknown --sync: exit 2" bash -c "test $rc -eq 2 && grep -q 'want full or periodic' '$work/bad.log'"
 tally
