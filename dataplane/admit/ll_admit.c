@@ -110,6 +110,75 @@ static enum ll_wire_verdict drop(ll_admit_t *a, enum ll_wire_verdict v)
 	return v;
 }
 
+/* A gateway's frame: one client's records with rising nonces, so no nonce repeats in it. */
+static bool one_client_rising(const struct ll_wire_frame *f)
+{
+	for (unsigned i = 1; i < f->count; i++)
+		if (f->rec[i].nonce <= f->rec[i - 1].nonce ||
+		    !ll_key_id_equal(f->rec[i].client, f->rec[0].client))
+			return false;
+	return true;
+}
+
+/* The sender of a record may send it in its scheme: its own, or none if trusted. */
+static bool scheme_allowed(const struct client *c, uint8_t scheme)
+{
+	return scheme == c->scheme || (scheme == LL_WIRE_SCHEME_NONE && c->trusted);
+}
+
+/* The fast path: the client is looked up once and takes its tokens at once. */
+static enum ll_wire_verdict check_one_client(ll_admit_t *a, const struct ll_wire_frame *f,
+					     uint64_t now_ns)
+{
+	struct client *c = slot_of(a, f->rec[0].client);
+	if (!c->used)
+		return LL_WIRE_UNKNOWN_CLIENT;
+	for (unsigned i = 0; i < f->count; i++) {
+		if (!scheme_allowed(c, f->rec[i].scheme))
+			return LL_WIRE_BAD_SIGNATURE;
+		a->owner[i] = c;
+	}
+	/* rising nonces above the highest one seen are all new */
+	for (unsigned i = 0; c->window.any && i < f->count && f->rec[i].nonce <= c->window.highest;
+	     i++)
+		if (ll_replay_check(&c->window, f->rec[i].nonce) != LL_REPLAY_NEW)
+			return LL_WIRE_REPLAY;
+	return ll_token_bucket_take(&c->bucket, f->count, now_ns) ? LL_WIRE_OK :
+								      LL_WIRE_RATE_LIMITED;
+}
+
+/* Any other frame: each record's client, nonces checked pairwise, rates per client. */
+static enum ll_wire_verdict check_mixed(ll_admit_t *a, const struct ll_wire_frame *f,
+				       uint64_t now_ns)
+{
+	for (unsigned i = 0; i < f->count; i++) {
+		const struct ll_wire_record *r = &f->rec[i];
+		struct client *c = slot_of(a, r->client);
+		if (!c->used)
+			return LL_WIRE_UNKNOWN_CLIENT;
+		if (!scheme_allowed(c, r->scheme))
+			return LL_WIRE_BAD_SIGNATURE;
+		if (ll_replay_check(&c->window, r->nonce) != LL_REPLAY_NEW)
+			return LL_WIRE_REPLAY;
+		for (unsigned j = 0; j < i; j++)
+			if (a->owner[j] == c && f->rec[j].nonce == r->nonce)
+				return LL_WIRE_REPLAY;
+		a->owner[i] = c;
+	}
+	/* each client's records against its rate, before any signature is checked */
+	for (unsigned i = 0; i < f->count; i++)
+		a->owner[i]->frame_records++;
+	bool within = true;
+	for (unsigned i = 0; i < f->count; i++) {
+		struct client *c = a->owner[i];
+		/* at its first record, all of them at once; none after one fails */
+		if (within && c->frame_records)
+			within = ll_token_bucket_take(&c->bucket, c->frame_records, now_ns);
+		c->frame_records = 0;
+	}
+	return within ? LL_WIRE_OK : LL_WIRE_RATE_LIMITED;
+}
+
 enum ll_wire_verdict ll_admit_frame(ll_admit_t *a, const struct ll_wire_frame *f,
 				    uint64_t now_ns)
 {
@@ -118,50 +187,12 @@ enum ll_wire_verdict ll_admit_frame(ll_admit_t *a, const struct ll_wire_frame *f
 	if (f->chain_id != a->chain_id)
 		return drop(a, LL_WIRE_CHAIN_MISMATCH);
 
-	/*
-	 * Who sent each record, in the scheme they registered, and no nonce twice.
-	 * A gateway's frame is one client's records with rising nonces: the client
-	 * is looked up once and the frame cannot repeat a nonce, so the pairwise
-	 * check runs only for frames that are not like that.
-	 */
-	bool one_rising = true;
-	unsigned signed_records = 0;
+	/* who sent each record, in the scheme they registered, no nonce twice, within rate */
+	enum ll_wire_verdict v = one_client_rising(f) ? check_one_client(a, f, now_ns) :
+							check_mixed(a, f, now_ns);
+	if (v != LL_WIRE_OK)
+		return drop(a, v);
 	for (unsigned i = 0; i < f->count; i++) {
-		const struct ll_wire_record *r = &f->rec[i];
-		bool same = i > 0 && ll_key_id_equal(f->rec[i - 1].client, r->client);
-		struct client *c = same ? a->owner[i - 1] : slot_of(a, r->client);
-		if (!c->used)
-			return drop(a, LL_WIRE_UNKNOWN_CLIENT);
-		if (r->scheme != c->scheme &&
-		    !(r->scheme == LL_WIRE_SCHEME_NONE && c->trusted))
-			return drop(a, LL_WIRE_BAD_SIGNATURE);
-		if (ll_replay_check(&c->window, r->nonce) != LL_REPLAY_NEW)
-			return drop(a, LL_WIRE_REPLAY);
-		one_rising &= i == 0 || (same && r->nonce > f->rec[i - 1].nonce);
-		for (unsigned j = 0; !one_rising && j < i; j++)
-			if (a->owner[j] == c && f->rec[j].nonce == r->nonce)
-				return drop(a, LL_WIRE_REPLAY);
-		a->owner[i] = c;
-		signed_records += r->scheme != LL_WIRE_SCHEME_NONE;
-	}
-	/* each client's records against its rate, before any signature is checked */
-	bool within = true;
-	if (one_rising) {
-		within = ll_token_bucket_take(&a->owner[0]->bucket, f->count, now_ns);
-	} else {
-		for (unsigned i = 0; i < f->count; i++)
-			a->owner[i]->frame_records++;
-		for (unsigned i = 0; i < f->count; i++) {
-			struct client *c = a->owner[i];
-			/* at its first record, all of them at once; none after one fails */
-			if (within && c->frame_records)
-				within = ll_token_bucket_take(&c->bucket, c->frame_records, now_ns);
-			c->frame_records = 0;
-		}
-	}
-	if (!within)
-		return drop(a, LL_WIRE_RATE_LIMITED);
-	for (unsigned i = 0; signed_records && i < f->count; i++) {
 		const struct ll_wire_record *r = &f->rec[i];
 		if (r->scheme == LL_WIRE_SCHEME_NONE)
 			continue;
@@ -171,7 +202,8 @@ enum ll_wire_verdict ll_admit_frame(ll_admit_t *a, const struct ll_wire_frame *f
 		if (ll_sig_verify(a->owner[i]->key, a->msg, 4 + rest, r->sig) != 0)
 			return drop(a, LL_WIRE_BAD_SIGNATURE);
 	}
-	for (unsigned i = 0; i < f->count; i++)
+	/* last first: a rising frame slides the window once, then sets bits below its top */
+	for (unsigned i = f->count; i-- > 0;)
 		ll_replay_mark(&a->owner[i]->window, f->rec[i].nonce);
 	a->stats.frames_admitted++;
 	a->stats.records_admitted += f->count;

@@ -281,6 +281,9 @@ unsigned ll_dp_rx_burst(struct ll_dp_rx *rx, struct rte_mbuf **m, unsigned n, ui
 	unsigned room = rte_ring_free_count(rx->to_order), admitted = 0;
 	rx->stats.packets += n;
 	for (unsigned i = 0; i < n; i++) {
+		/* the frame after next on its way into L1 while this one is checked */
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i + 2], void *));
 		if (admit_packet(rx, m[i], now_ns, admitted < room))
 			m[admitted++] = m[i];
 	}

@@ -62,15 +62,14 @@ static inline enum ll_replay_verdict ll_replay_mark(struct ll_replay_window *w, 
 		w->any = true;
 		w->highest = nonce;
 	} else if (nonce > w->highest) {
-		/* the nonces passed over held bits of nonces now below the window */
+		/* the nonces passed over held bits of nonces now below the window:
+		 * clear them a word at a time (one mask for a rising stream) */
 		for (uint64_t n = w->highest + 1, left = nonce - w->highest; left > 0;) {
-			if (n % 64 == 0 && left >= 64) {
-				*ll_replay_word_(w, n) = 0;
-				n += 64, left -= 64;
-			} else {
-				*ll_replay_word_(w, n) &= ~(UINT64_C(1) << (n % 64));
-				n++, left--;
-			}
+			unsigned bit = (unsigned)(n % 64);
+			uint64_t take = 64 - bit < left ? 64 - bit : left;
+			uint64_t ones = take == 64 ? ~UINT64_C(0) : (UINT64_C(1) << take) - 1;
+			*ll_replay_word_(w, n) &= ~(ones << bit);
+			n += take, left -= take;
 		}
 		w->highest = nonce;
 	}

@@ -159,6 +159,42 @@ static void test_admit_drops_whole_frame_for_any_bad_record(void **state)
 	ll_sig_signer_close(gateway.keys);
 }
 
+/* A gateway's frame (one client, rising nonces) takes the fast path: nonces in the
+ * window's gaps are new, one seen before drops the frame, and all are marked. */
+static void test_admit_one_client_rising_frames(void **state)
+{
+	(void)state;
+	struct signer ed;
+	ll_admit_t *a;
+	struct frame fr;
+	signer_open(&ed, LL_SIG_ED25519, 0);
+	assert_int_equal(ll_admit_open(&(struct ll_admit_cfg){ .chain_id = CHAIN,
+							       .max_clients = 1 }, &a), 0);
+	assert_int_equal(ll_admit_add_client(a, &ed.reg, NULL, 0, 0), 0);
+	struct signer *who[4] = { &ed, &ed, &ed, &ed };
+	uint64_t first[4] = { 10, 20, 100, 2000 };
+	make_frame(&fr, who, first, 4, -1);
+	assert_int_equal(ll_admit_frame(a, &fr.parsed, 0), LL_WIRE_OK);
+	/* below the highest (2000): gaps are new, 10 and 100 were slid out of the window */
+	uint64_t gaps[3] = { 1500, 1999, 2001 };
+	make_frame(&fr, who, gaps, 3, -1);
+	assert_int_equal(ll_admit_frame(a, &fr.parsed, 0), LL_WIRE_OK);
+	uint64_t old[2] = { 100, 3000 };
+	make_frame(&fr, who, old, 2, -1);
+	assert_int_equal(ll_admit_frame(a, &fr.parsed, 0), LL_WIRE_REPLAY);
+	/* each nonce of an admitted frame was marked, the lowest included */
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t one[2] = { gaps[i], 5000 };
+		make_frame(&fr, who, one, 2, -1);
+		assert_int_equal(ll_admit_frame(a, &fr.parsed, 0), LL_WIRE_REPLAY);
+	}
+	uint64_t fresh[2] = { 1998, 5000 };
+	make_frame(&fr, who, fresh, 2, -1);
+	assert_int_equal(ll_admit_frame(a, &fr.parsed, 0), LL_WIRE_OK);
+	ll_admit_close(a);
+	ll_sig_signer_close(ed.keys);
+}
+
 static void test_admit_rate_limits_per_client(void **state)
 {
 	(void)state;
@@ -215,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_admit_signed_frames_once),
 		cmocka_unit_test(test_admit_drops_whole_frame_for_any_bad_record),
+		cmocka_unit_test(test_admit_one_client_rising_frames),
 		cmocka_unit_test(test_admit_rate_limits_per_client),
 		cmocka_unit_test(test_admit_resumes_committed_window),
 	};
