@@ -31,14 +31,19 @@ BINS         :=
 UNIT_TESTS   :=
 FUZZERS      :=
 INTEGRATION  :=
+# files beyond programs and suites: EXTRA_ALL for `all`, EXTRA_TEST also for `test`
+EXTRA_ALL    :=
+EXTRA_TEST   :=
 
 .PHONY: all test unit unit-asan integration fuzz fuzz-run bench deps clean demo
 all:
 
 include host/common/module.mk
 include host/crypto/module.mk
+include hls/module.mk
 include host/chain/module.mk
 include host/store/module.mk
+include host/accel/module.mk
 include host/tools/module.mk
 include host/bench/module.mk
 include dataplane/wire/module.mk
@@ -48,6 +53,8 @@ include host/ledgerlined/module.mk
 include tests/unit/module.mk
 include tests/fuzz/module.mk
 include tests/integration/module.mk
+include tests/fakexrt/module.mk
+include bitstreams/module.mk
 
 # variant_rules(name, dir, cflags): objects, the library and every program of a variant.
 define variant_rules
@@ -69,7 +76,7 @@ $(2)/bin/$(b): $$(patsubst %.c,$(2)/obj/%.o,$$($(b)_SRCS)) $(2)/lib/libledgerlin
 )
 
 $(foreach t,$(UNIT_TESTS),
-$(2)/tests/$(t): $(2)/obj/tests/unit/$(t).o $(2)/lib/libledgerline.a
+$(2)/tests/$(t): $(2)/obj/$(patsubst %.c,%.o,$(or $($(t)_SRC),tests/unit/$(t).c)) $(2)/lib/libledgerline.a
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(CMOCKA) $$(LIBCRYPTO) $$(LDLIBS_LIB)
@@ -86,7 +93,7 @@ REL_TESTS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_TESTS := $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_BINS  := $(addprefix $(BUILD)/asan/bin/,$(BINS))
 
-all: $(REL_BINS) $(REL_TESTS)
+all: $(REL_BINS) $(REL_TESTS) $(EXTRA_ALL)
 
 deps:
 	@scripts/deps.sh
@@ -94,7 +101,7 @@ deps:
 # test: install what is missing, build, run every suite (release, then sanitized),
 # the integration scripts against both builds, and each fuzzer briefly.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(ASAN_TESTS) $(ASAN_BINS) fuzz
+	$(Q)$(MAKE) --no-print-directory all $(ASAN_TESTS) $(ASAN_BINS) $(EXTRA_TEST) fuzz
 	$(Q)scripts/run-tests.sh "$(BUILD)" "$(UNIT_TESTS)" "$(INTEGRATION)" "$(FUZZERS)"
 
 # demo: install, build, and run what exists end to end (scripts/demo.sh).

@@ -68,7 +68,8 @@ jq -r '"   height \(.height), committed \(.solo.records_committed) in \(.solo.bl
 	"   rx: \(.rx.packets) packets, \(.rx.frames_admitted) frames admitted; port missed \(.port.imissed)",
 	"   dropped: \(.dropped | to_entries | map("\(.key) \(.value)") | join(", "))",
 	"   receipts: \(.receipts.built) built, \(.receipts.sent) sent",
-	"   xdp: \(.xdp | to_entries | map("\(.key) \(.value)") | join(", "))"' "$work/stats.json"
+	"   xdp: \(.xdp | to_entries | map("\(.key) \(.value)") | join(", "))",
+	"   accel: \(.accel.backend) on \(.accel.device), \(.accel.jobs) jobs (\(.accel.reason))"' "$work/stats.json"
 
 echo "== stop (SIGTERM drains: everything admitted is committed and receipted)"
 kill -TERM "$daemon"

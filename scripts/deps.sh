@@ -10,6 +10,8 @@ packages=(
 	libdpdk-dev dpdk dpdk-dev liblmdb-dev lmdb-utils libbpf-dev libxdp-dev xdp-tools
 	libcmocka-dev libraft-dev libuv1-dev libmicrohttpd-dev libjansson-dev
 	libinih-dev libssl-dev openssl libsodium-dev libxrt-dev libipsec-mb-dev
+	# the XRT headers include <uuid/uuid.h>, which libxrt-dev does not pull in
+	uuid-dev
 	libpcap-dev libelf-dev zlib1g-dev
 	# lab, tests and operations
 	bpftool iproute2 iputils-ping nftables ethtool util-linux procps kmod jq tshark

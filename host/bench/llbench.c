@@ -157,6 +157,7 @@ static const struct {
 	{ "hash", ll_bench_hash },
 	{ "merkle", ll_bench_merkle },
 	{ "commit", ll_bench_commit },
+	{ "accel", ll_bench_accel },
 	{ "sig", ll_bench_sig },
 	{ "ingest", ll_bench_ingest },
 	{ "e2e", ll_bench_e2e },
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
 		case 'q':
 			o.min_seconds = 0.01;
 			o.trials = 1;
+			o.quick = true;
 			break;
 		case 's': {
 			char *end;

@@ -11,6 +11,7 @@ struct ll_bench_opts {
 	bool json;
 	double min_seconds;	/* each trial runs at least this long */
 	int trials;		/* the best trial counts: noise only ever slows a run */
+	bool quick;		/* a smoke run: suites may also shrink their work */
 };
 
 /*
@@ -71,6 +72,7 @@ double ll_bench_verify_rate(const struct ll_bench_opts *o, uint8_t scheme);
 int ll_bench_hash(const struct ll_bench_opts *o);
 int ll_bench_merkle(const struct ll_bench_opts *o);
 int ll_bench_commit(const struct ll_bench_opts *o);
+int ll_bench_accel(const struct ll_bench_opts *o);
 int ll_bench_sig(const struct ll_bench_opts *o);
 int ll_bench_ingest(const struct ll_bench_opts *o);
 int ll_bench_e2e(const struct ll_bench_opts *o);

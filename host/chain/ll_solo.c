@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ll_accel.h"
 #include "ll_block.h"
 #include "ll_chain.h"
 #include "ll_err.h"
@@ -175,6 +176,19 @@ static void prepare_again_after(ll_solo_t *s, unsigned dropped)
 	pthread_mutex_unlock(&s->prep_mu);
 }
 
+/* A cut block's leaves and root: on the accelerator when there is one. */
+static int hash_slot(ll_solo_t *s, struct slot *sl)
+{
+	sl->batch.n = sl->n;
+	if (!s->cfg.accel)
+		return ll_chain_hash_batch(s->alg, &sl->batch);
+	struct ll_accel_job job = { .alg = s->alg, .offsets = sl->batch.offsets, .n = sl->n,
+				    .data = sl->batch.data, .leaves = sl->batch.leaves };
+	int rc = ll_accel_run(s->cfg.accel, &job);
+	memcpy(sl->batch.root, job.root, sizeof sl->batch.root);
+	return rc;
+}
+
 static void *hash_main(void *arg)
 {
 	ll_solo_t *s = arg;
@@ -185,8 +199,7 @@ static void *hash_main(void *arg)
 			struct slot *sl = &s->slots[i];
 			pthread_mutex_unlock(&s->mu);
 			/* the slot is ours while CUT: nobody else writes it */
-			sl->batch.n = sl->n;
-			int rc = ll_chain_hash_batch(s->alg, &sl->batch);
+			int rc = hash_slot(s, sl);
 			if (rc == 0)
 				rc = prepare_slot(s, sl);
 			pthread_mutex_lock(&s->mu);

@@ -10,6 +10,7 @@
 
 struct ll_block_header;
 struct ll_store_client_state;
+typedef struct ll_accel ll_accel_t;
 typedef struct ll_chain ll_chain_t;
 typedef struct ll_solo ll_solo_t;
 
@@ -43,6 +44,8 @@ struct ll_solo_cfg {
 					 * bound behind backpressure */
 	bool periodic_sync;		/* the store runs with sync = periodic */
 	uint32_t sync_interval_ms;	/* periodic: at most this long to durable */
+	ll_accel_t *accel;		/* hashes each block (leaves and root); NULL: the
+					 * CPU, in the hash thread. Used only by that thread */
 	ll_solo_durable_fn *durable;
 	ll_solo_states_fn *states;		/* with states_done, or neither */
 	ll_solo_states_done_fn *states_done;

@@ -15,6 +15,7 @@
 #include "ll_appliance.h"
 #include "ll_dp.h"
 #include "ll_hash.h"
+#include "ll_job.h"
 #include "ll_log.h"
 #include "ll_xdp.h"
 
@@ -46,6 +47,14 @@ static void usage(FILE *f)
 		"  --max-clients N       (65536)\n"
 		"  --ring-frames N       each RX lcore's ring to the orderer (4096)\n"
 		"  --rx-mbufs N          the RX mbuf pool (16384)\n"
+		"  --accel NAME          what hashes blocks: auto|cpu|hlsemu|xrt (auto: the card\n"
+		"                        when one and a matching xclbin are found, else cpu)\n"
+		"  --xclbin FILE         the card's xclbin, its .manifest beside it\n"
+		"                        (" LL_ACCEL_XCLBIN ")\n"
+		"  --accel-check-every N recompute 1 device job in N on the CPU (1000)\n"
+		"  --accel-timeout-ms N  a kernel run longer than this is a device fault (2000)\n"
+		"  --xrt-library FILE    the XRT runtime to load (libxrt_coreutil.so.2)\n"
+		"  --accel-probe-root DIR  where sys/ is searched for a card (/; for tests)\n"
 		"  --stats FILE          counters as JSON, rewritten every --stats-ms (500)\n"
 		"  --log-level LEVEL     error|warn|info|debug (info)\n"
 		"EAL: e.g. -l 0-1 --no-pci --vdev net_af_xdp0,iface=IF,xdp_prog=ll_xdp_filter.o\n"
@@ -76,7 +85,10 @@ static int parse_args(int argc, char **argv, struct ll_appliance_cfg *cfg)
 		{ "sync", 1, 0, 's' }, { "sync-interval-ms", 1, 0, 'i' },
 		{ "max-clients", 1, 0, 'm' }, { "ring-frames", 1, 0, 'R' },
 		{ "rx-mbufs", 1, 0, 'M' }, { "stats", 1, 0, 'S' }, { "stats-ms", 1, 0, 'T' },
-		{ "log-level", 1, 0, 'l' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "log-level", 1, 0, 'l' }, { "accel", 1, 0, 'A' }, { "xclbin", 1, 0, 'X' },
+		{ "accel-check-every", 1, 0, 'K' }, { "accel-timeout-ms", 1, 0, 'O' },
+		{ "xrt-library", 1, 0, 'Y' }, { "accel-probe-root", 1, 0, 'P' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	unsigned long long v;
 	int c;
@@ -90,6 +102,18 @@ static int parse_args(int argc, char **argv, struct ll_appliance_cfg *cfg)
 		case 'C': cfg->clients_file = optarg; break;
 		case 'p': cfg->port_name = optarg; break;
 		case 'S': cfg->stats_file = optarg; break;
+		case 'X': cfg->accel.xclbin = optarg; break;
+		case 'Y': cfg->accel.xrt_library = optarg; break;
+		case 'P': cfg->accel.probe_root = optarg; break;
+		case 'A':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "cpu") && strcmp(optarg, "hlsemu") &&
+			    strcmp(optarg, "xrt")) {
+				fprintf(stderr, "ledgerlined: --accel %s: want auto, cpu, hlsemu or xrt\n",
+					optarg);
+				return -1;
+			}
+			cfg->accel.backend = optarg;
+			break;
 		case 'a':
 			if (!strcmp(optarg, "sha256"))
 				cfg->hash_alg = LL_HASH_SHA256;
@@ -120,8 +144,8 @@ static int parse_args(int argc, char **argv, struct ll_appliance_cfg *cfg)
 		case 'h': usage(stdout); exit(0);
 		case 'c': if (number(name, optarg, 0, UINT32_MAX, &v)) return -1; cfg->chain_id = (uint32_t)v; break;
 		case 'u': if (number(name, optarg, 1, 65535, &v)) return -1; cfg->udp_port = (uint16_t)v; break;
-		case 'r': if (number(name, optarg, 1, 1 << 20, &v)) return -1; cfg->block_records = (uint32_t)v; break;
-		case 'b': if (number(name, optarg, 65536 + 64, 1 << 30, &v)) return -1; cfg->block_bytes = (uint32_t)v; break;
+		case 'r': if (number(name, optarg, 1, LLK_MAX_RECORDS, &v)) return -1; cfg->block_records = (uint32_t)v; break;
+		case 'b': if (number(name, optarg, 65536 + 64, LLK_MAX_JOB_BYTES, &v)) return -1; cfg->block_bytes = (uint32_t)v; break;
 		case 'w': if (number(name, optarg, 1, 60000000, &v)) return -1; cfg->block_wait_us = (uint32_t)v; break;
 		case 'f': if (number(name, optarg, 2, 8, &v)) return -1; cfg->blocks_in_flight = (uint32_t)v; break;
 		case 'i': if (number(name, optarg, 1, 60000, &v)) return -1; cfg->sync_interval_ms = (uint32_t)v; break;
@@ -129,6 +153,8 @@ static int parse_args(int argc, char **argv, struct ll_appliance_cfg *cfg)
 		case 'R': if (number(name, optarg, 64, 1 << 20, &v)) return -1; cfg->ring_frames = (uint32_t)v; break;
 		case 'M': if (number(name, optarg, 1024, 1 << 24, &v)) return -1; cfg->rx_mbufs = (uint32_t)v; break;
 		case 'T': if (number(name, optarg, 10, 60000, &v)) return -1; cfg->stats_ms = (uint32_t)v; break;
+		case 'K': if (number(name, optarg, 1, 1 << 30, &v)) return -1; cfg->accel.check_every = (uint32_t)v; break;
+		case 'O': if (number(name, optarg, 1, 600000, &v)) return -1; cfg->accel.timeout_ms = (uint32_t)v; break;
 		default: usage(stderr); return -1;
 		}
 	}

@@ -76,6 +76,7 @@ struct receipt_stats {			/* the commit thread's */
 struct ll_appliance {
 	struct ll_appliance_cfg cfg;
 	ll_chain_t *chain;
+	ll_accel_t *accel;
 	ll_solo_t *solo;			/* NULL once stopped: solo_final holds its counters */
 	struct ll_solo_stats solo_final;
 	ll_dp_port_t *port;
@@ -407,6 +408,21 @@ static void idle(uint32_t *sleep_ns)
 
 /* --- stats --- */
 
+/* A JSON string of text the appliance did not write itself (paths, device names). */
+static void json_text(FILE *f, const char *text)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
 static void write_stats(ll_appliance_t *a)
 {
 	struct ll_dp_rx_stats rx = { 0 };
@@ -480,6 +496,18 @@ static void write_stats(ll_appliance_t *a)
 				ll_xdp_counter_name((enum ll_xdp_counter)c), xdp[c]);
 		fprintf(f, "}");
 	}
+	struct ll_accel_info ai;
+	ll_accel_info(a->accel, &ai);
+	fprintf(f, ",\"accel\":{\"backend\":\"%s\",\"requested\":\"%s\",\"device\":", ai.backend,
+		ai.requested);
+	json_text(f, ai.device);
+	fprintf(f, ",\"reason\":");
+	json_text(f, ai.reason);
+	fprintf(f, ",\"in_service\":%s,\"clock_mhz\":%u,\"jobs\":%" PRIu64 ",\"records\":%" PRIu64
+		",\"checks\":%" PRIu64 ",\"mismatches\":%" PRIu64 ",\"device_errors\":%" PRIu64
+		",\"cpu_jobs\":%" PRIu64 "}",
+		ai.in_service ? "true" : "false", ai.clock_mhz, ai.jobs, ai.records, ai.checks,
+		ai.mismatches, ai.device_errors, ai.cpu_jobs);
 	fprintf(f, ",\"mbufs_free\":{\"rx\":%u,\"tx\":%u}", ll_dp_port_rx_free(a->port),
 		rte_mempool_avail_count(ll_dp_port_tx_pool(a->port)));
 	fprintf(f, "}\n");
@@ -576,7 +604,13 @@ int ll_appliance_open(const struct ll_appliance_cfg *cfg, ll_appliance_t **out)
 		LL_INFO("appliance", "XDP filter on ifindex %d: ingest port %u", ifindex,
 			cfg->udp_port);
 
+	if ((rc = ll_accel_open(&cfg->accel, &a->accel)) < 0) {
+		LL_ERROR("appliance", "accelerator %s: %s",
+			 cfg->accel.backend ? cfg->accel.backend : "auto", ll_strerror(rc));
+		goto err;
+	}
 	struct ll_solo_cfg solo_cfg = {
+		.accel = a->accel,
 		.max_records = cfg->block_records, .max_bytes = cfg->block_bytes,
 		.max_wait_us = cfg->block_wait_us, .blocks_in_flight = cfg->blocks_in_flight,
 		.periodic_sync = cfg->periodic_sync, .sync_interval_ms = cfg->sync_interval_ms,
@@ -697,6 +731,7 @@ void ll_appliance_close(ll_appliance_t *a)
 	ll_replay_book_close(a->order_book);
 	ll_replay_book_close(a->commit_book);
 	free(a->origins);
+	ll_accel_close(a->accel);	/* after solo: its hash thread used it */
 	ll_chain_close(a->chain);
 	free(a);
 }

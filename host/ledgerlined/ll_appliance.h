@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ll_accel.h"
+
 typedef struct ll_appliance ll_appliance_t;
 
 struct ll_appliance_cfg {
@@ -24,6 +26,7 @@ struct ll_appliance_cfg {
 	uint32_t ring_frames;		/* each RX lcore's ring to the orderer */
 	uint32_t rx_mbufs;
 	uint32_t block_records, block_bytes, block_wait_us, blocks_in_flight;
+	struct ll_accel_cfg accel;	/* hashes every block; backend NULL: auto */
 	const char *stats_file;		/* JSON, rewritten every stats_ms; NULL: none */
 	uint32_t stats_ms;
 };

@@ -3,3 +3,4 @@
 INTEGRATION += tests/integration/test_llmerkle.sh
 INTEGRATION += tests/integration/test_ledger_crash.sh
 INTEGRATION += tests/integration/test_llaudit.sh
+INTEGRATION += tests/integration/test_xclbin.sh

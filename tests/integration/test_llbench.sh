@@ -22,6 +22,10 @@ check "merkle suite has the 65536-leaf internal-node ratio" \
 check "commit suite has sha256/full/1000 vs raw-lmdb" \
 	jq -e -s 'any(.[]; .suite=="commit" and .case=="sha256/full/1000" and .baseline=="raw-lmdb"
 		and .unit=="records/s")' "$out"
+check "accel suite has the cpu pipeline vs host/crypto, hlsemu and xrt vs the FPGA model" \
+	jq -e -s 'any(.[]; .suite=="accel" and .case=="cpu/sha256/65536" and .baseline=="host-crypto-direct")
+		and any(.[]; .suite=="accel" and .case=="hlsemu/sm3/1024" and .baseline=="fpga-model-300MHz")
+		and any(.[]; .suite=="accel" and .case=="xrt-fakexrt/sha256/65536")' "$out"
 check "sig suite has ed25519 libsodium vs openssl, and sm2" \
 	jq -e -s 'any(.[]; .suite=="sig" and .case=="ed25519/libsodium" and .baseline=="openssl")
 		and any(.[]; .suite=="sig" and .case=="sm2-sm3/openssl")' "$out"

@@ -1,0 +1,382 @@
+/* Unit suite for host/accel: cpu, hlsemu and xrt (over tests/fakexrt, the real
+ * call sequence on the real kernels) agree bit for bit with host/crypto on random
+ * jobs; the queue is bounded and in order; every xrt failure is a clear error at
+ * open or a job done right on the CPU with the device taken out of service. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "ll_accel.h"
+#include "ll_job.h"
+#include "ll_merkle.h"
+#include "ll_test_util.h"
+
+/* A job and the answer host/crypto gives for it. */
+struct test_job {
+	struct ll_accel_job job;
+	uint32_t *offsets;
+	uint8_t *data, *want_leaves, want_root[32];
+};
+
+static void job_make(struct test_job *t, uint64_t *seed, uint8_t alg, uint32_t n,
+		     uint32_t max_len)
+{
+	uint32_t at = (uint32_t)(test_rand(seed) % 3);	/* offsets need not start at 0 */
+	t->offsets = malloc(((size_t)n + 1) * sizeof *t->offsets);
+	assert_non_null(t->offsets);
+	for (uint32_t i = 0; i < n; i++) {
+		t->offsets[i] = at;
+		at += (uint32_t)(test_rand(seed) % (max_len + 1));
+	}
+	t->offsets[n] = at;
+	t->data = malloc((size_t)at + 1);
+	t->want_leaves = malloc((size_t)n * 32 + 1);
+	assert_non_null(t->data);
+	assert_non_null(t->want_leaves);
+	test_fill_random(seed, t->data, at);
+	t->job = (struct ll_accel_job){ .alg = alg, .offsets = t->offsets, .n = n,
+					.data = t->data, .leaves = malloc((size_t)n * 32 + 1) };
+	assert_int_equal(ll_merkle_root_records(alg, t->offsets, n, t->data, t->want_leaves,
+						t->want_root), 0);
+}
+
+static void job_assert_right(const struct test_job *t)
+{
+	assert_int_equal(t->job.status, 0);
+	assert_memory_equal(t->job.leaves, t->want_leaves, (size_t)t->job.n * 32);
+	assert_memory_equal(t->job.root, t->want_root, 32);
+}
+
+static void job_free(struct test_job *t)
+{
+	free(t->offsets);
+	free(t->data);
+	free(t->want_leaves);
+	free(t->job.leaves);
+}
+
+/*
+ * The rig for xrt: libfakexrt.so of this build variant, a probe root where a card
+ * is bound to xocl, XILINX_XRT set, and an xclbin with its manifest.
+ */
+struct rig {
+	char dir[64], library[PATH_MAX + 32], image[PATH_MAX + 48], xclbin[128], manifest[128];
+};
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+/* The UUID tests/fakexrt/module.mk writes into its card image's header. */
+#define CARD_UUID "4c4c2d66616b65787274000000000001"
+
+static void rig_manifest(struct rig *r, unsigned abi, const char *uuid)
+{
+	char text[1024];
+	int len = snprintf(text, sizeof text,
+			   "# made by test_ll_accel\nformat 1\nabi %u\nplatform fakexrt\n"
+			   "target fakexrt\nclock_mhz 300\nleaf_cores %d\n"
+			   "uuid %s\n"
+			   "kernel llk_leaves offsets:bo data:bo n:u32 alg:u32 leaves:bo info:bo\n"
+			   "kernel llk_merkle leaves:bo n:u32 alg:u32 root:bo info:bo\n",
+			   abi, LLK_LEAF_CORES, uuid);
+	write_file(r->manifest, text, (size_t)len);
+}
+
+static int rig_setup(void **state)
+{
+	struct rig *r = calloc(1, sizeof *r);
+	char exe[PATH_MAX], path[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	assert_true(n > 0);
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;		/* <variant>/tests */
+	*strrchr(exe, '/') = 0;		/* <variant> */
+	snprintf(r->library, sizeof r->library, "%s/lib/libfakexrt.so", exe);
+	/* the card image (a whole xclbin header) is the release build's */
+	snprintf(r->image, sizeof r->image, "%s/fakexrt/ledgerline.xclbin", exe);
+	if (access(r->image, R_OK) != 0)
+		snprintf(r->image, sizeof r->image, "%s/../fakexrt/ledgerline.xclbin", exe);
+	snprintf(r->dir, sizeof r->dir, "/tmp/test_ll_accel.XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	const char *parts[] = { "sys", "sys/bus", "sys/bus/pci", "sys/bus/pci/drivers",
+				"sys/bus/pci/drivers/xocl", "sys/bus/pci/drivers/xocl/0000:65:00.1" };
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		snprintf(path, sizeof path, "%s/%s", r->dir, parts[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	snprintf(r->xclbin, sizeof r->xclbin, "%s/ledgerline.xclbin", r->dir);
+	snprintf(r->manifest, sizeof r->manifest, "%s/ledgerline.manifest", r->dir);
+	char copy[PATH_MAX * 2 + 300];
+	snprintf(copy, sizeof copy, "cp '%s' '%s'", r->image, r->xclbin);
+	assert_int_equal(system(copy), 0);
+	rig_manifest(r, LLK_ABI_VERSION, CARD_UUID);
+	setenv("XILINX_XRT", r->dir, 1);
+	*state = r;
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int rig_teardown(void **state)
+{
+	struct rig *r = *state;
+	nftw(r->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	unsetenv("FAKEXRT_FAIL");
+	unsetenv("FAKEXRT_CORRUPT");
+	unsetenv("FAKEXRT_HANG");
+	free(r);
+	return 0;
+}
+
+static struct ll_accel_cfg rig_cfg(const struct rig *r, const char *backend)
+{
+	return (struct ll_accel_cfg){ .backend = backend, .xclbin = r->xclbin,
+				      .xrt_library = r->library, .probe_root = r->dir,
+				      .timeout_ms = 100 };
+}
+
+/* Random jobs, 0 to 4,096 records of 0 to 1,200 bytes, both algorithms, on each backend. */
+static void test_backends_agree_with_host_crypto(void **state)
+{
+	struct rig *r = *state;
+	const char *names[] = { "cpu", "hlsemu", "xrt" };
+	/* the edges, and three sizes drawn from the seed */
+	uint32_t sizes[] = { 0, 1, 2, 3, 7, 64, 65, 4096, 0, 0, 0 };
+	for (size_t b = 0; b < 3; b++) {
+		struct ll_accel_cfg cfg = rig_cfg(r, names[b]);
+		ll_accel_t *a;
+		struct ll_accel_info info;
+		assert_int_equal(ll_accel_open(&cfg, &a), 0);
+		ll_accel_info(a, &info);
+		assert_string_equal(info.backend, names[b]);
+		uint64_t seed = 0x5eed + b;
+		for (size_t i = 8; i < sizeof sizes / sizeof *sizes; i++)
+			sizes[i] = (uint32_t)(test_rand(&seed) % 4097);
+		for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+			for (uint8_t alg = LLK_ALG_SHA256; alg <= LLK_ALG_SM3; alg++) {
+				struct test_job t;
+				job_make(&t, &seed, alg, sizes[i], 1200);
+				assert_int_equal(ll_accel_run(a, &t.job), 0);
+				job_assert_right(&t);
+				job_free(&t);
+			}
+		}
+		ll_accel_info(a, &info);
+		assert_int_equal(info.jobs, 2 * sizeof sizes / sizeof *sizes);
+		assert_int_equal(info.mismatches, 0);
+		assert_int_equal(info.device_errors, 0);
+		/* a device's first jobs are all cross-checked */
+		assert_int_equal(info.checks, b == 0 ? 0 : info.jobs);
+		assert_true(b == 0 || info.in_service);
+		ll_accel_close(a);
+	}
+}
+
+/* Up to jobs_in_flight are queued, the next is refused, and they come back in order. */
+static void test_queue_is_bounded_and_in_order(void **state)
+{
+	struct rig *r = *state;
+	const char *names[] = { "cpu", "xrt" };
+	for (size_t b = 0; b < 2; b++) {
+		struct ll_accel_cfg cfg = rig_cfg(r, names[b]);
+		cfg.jobs_in_flight = 3;
+		ll_accel_t *a;
+		struct ll_accel_job *done;
+		assert_int_equal(ll_accel_open(&cfg, &a), 0);
+		assert_int_equal(ll_accel_poll(a, &done), -ENOENT);
+		uint64_t seed = 7;
+		struct test_job t[4];
+		for (int i = 0; i < 4; i++)
+			job_make(&t[i], &seed, i % 2 ? LLK_ALG_SM3 : LLK_ALG_SHA256, 500, 200);
+		for (int round = 0; round < 2; round++) {
+			for (int i = 0; i < 3; i++)
+				assert_int_equal(ll_accel_submit(a, &t[i].job), 0);
+			assert_int_equal(ll_accel_submit(a, &t[3].job), -EAGAIN);
+			for (int i = 0; i < 3; i++) {
+				assert_int_equal(ll_accel_wait(a, &done), 1);
+				assert_ptr_equal(done, &t[i].job);
+				job_assert_right(&t[i]);
+			}
+			assert_int_equal(ll_accel_wait(a, &done), -ENOENT);
+		}
+		for (int i = 0; i < 4; i++)
+			job_free(&t[i]);
+		ll_accel_close(a);
+	}
+}
+
+/* Jobs the device ABI cannot carry are refused at submit, on every backend alike. */
+static void test_submit_refuses_bad_jobs(void **state)
+{
+	(void)state;
+	ll_accel_t *a;
+	assert_int_equal(ll_accel_open(&(struct ll_accel_cfg){ .backend = "cpu" }, &a), 0);
+	uint32_t offsets[3] = { 0, 10, 5 };
+	uint8_t data[16] = { 0 }, leaves[64];
+	struct ll_accel_job job = { .alg = LLK_ALG_SHA256, .offsets = offsets, .n = 2,
+				    .data = data, .leaves = leaves };
+	assert_int_equal(ll_accel_submit(a, &job), -EINVAL);	/* offsets decrease */
+	assert_int_equal(job.status, -EINVAL);
+	offsets[2] = 10;
+	job.alg = 3;
+	assert_int_equal(ll_accel_submit(a, &job), -EINVAL);	/* no such algorithm */
+	job.alg = LLK_ALG_SM3;
+	job.n = LLK_MAX_RECORDS + 1;
+	assert_int_equal(ll_accel_submit(a, &job), -EINVAL);
+	uint32_t long_record[2] = { 0, LLK_MAX_RECORD_BYTES + 1 };
+	job = (struct ll_accel_job){ .alg = LLK_ALG_SM3, .offsets = long_record, .n = 1,
+				     .data = data, .leaves = leaves };
+	assert_int_equal(ll_accel_submit(a, &job), -EINVAL);
+	struct ll_accel_job *done;
+	assert_int_equal(ll_accel_poll(a, &done), -ENOENT);	/* nothing was queued */
+	assert_int_equal(ll_accel_open(&(struct ll_accel_cfg){ .backend = "fpga" }, &a), -EINVAL);
+	ll_accel_close(a);
+}
+
+/* Each reason xrt cannot run: a clear error by name, the CPU (with the reason) for auto. */
+static void test_xrt_open_errors(void **state)
+{
+	struct rig *r = *state;
+	struct {
+		const char *what;
+		int rc;
+	} cases[] = {
+		{ "no card", -ENODEV },		{ "no XILINX_XRT", -ELIBACC },
+		{ "no xclbin", -ENOENT },	{ "other ABI", -EPROTO },
+		{ "no library", -ELIBACC },	{ "xrtDeviceOpen fails", -ENODEV },
+		{ "load fails", -EIO },		{ "self-test corrupted", -EIO },
+		{ "another xclbin's UUID", -EPROTO },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct ll_accel_cfg cfg = rig_cfg(r, "xrt");
+		char other[128];
+		switch (i) {
+		case 0:
+			snprintf(other, sizeof other, "%s/sys", r->dir);
+			cfg.probe_root = other;	/* no sys/bus/pci/drivers/xocl below it */
+			break;
+		case 1:
+			unsetenv("XILINX_XRT");
+			break;
+		case 2:
+			cfg.xclbin = "/nonexistent/ledgerline.xclbin";
+			break;
+		case 3:
+			rig_manifest(r, LLK_ABI_VERSION + 1, CARD_UUID);
+			break;
+		case 4:
+			cfg.xrt_library = "/nonexistent/libxrt_coreutil.so.2";
+			break;
+		case 5:
+			setenv("FAKEXRT_FAIL", "xrtDeviceOpen", 1);
+			break;
+		case 6:
+			setenv("FAKEXRT_FAIL", "xrtDeviceLoadXclbinFile", 1);
+			break;
+		case 7:
+			setenv("FAKEXRT_CORRUPT", "llk_merkle@1", 1);
+			break;
+		case 8:	/* the manifest beside the xclbin is another build's */
+			rig_manifest(r, LLK_ABI_VERSION, "4c4c2d66616b65787274000000000002");
+			break;
+		}
+		ll_accel_t *a = NULL;
+		assert_int_equal(ll_accel_open(&cfg, &a), cases[i].rc);
+		assert_null(a);
+		struct ll_accel_info info;
+		cfg.backend = "auto";
+		assert_int_equal(ll_accel_open(&cfg, &a), 0);
+		ll_accel_info(a, &info);
+		assert_string_equal(info.backend, "cpu");
+		assert_non_null(strstr(info.reason, "auto"));
+		ll_accel_close(a);
+		setenv("XILINX_XRT", r->dir, 1);
+		rig_manifest(r, LLK_ABI_VERSION, CARD_UUID);
+		unsetenv("FAKEXRT_FAIL");
+		unsetenv("FAKEXRT_CORRUPT");
+	}
+	/* and with everything in place, auto finds the card */
+	struct ll_accel_cfg cfg = rig_cfg(r, "auto");
+	ll_accel_t *a;
+	struct ll_accel_info info;
+	assert_int_equal(ll_accel_open(&cfg, &a), 0);
+	ll_accel_info(a, &info);
+	assert_string_equal(info.backend, "xrt");
+	assert_int_equal(info.clock_mhz, 300);
+	ll_accel_close(a);
+}
+
+/*
+ * Faults after start-up: a failed call, a run that never ends, a corrupted
+ * digest. Each job still comes back right (from the CPU), the fault is counted,
+ * and the device is out of service for every job after it.
+ */
+static void test_xrt_faults_fall_back_to_cpu(void **state)
+{
+	struct rig *r = *state;
+	/*
+	 * The self-test is two jobs (one per algorithm): each runs both kernels
+	 * (so the first job's are llk_*@3 and xrtKernelRun@5) and syncs six times.
+	 */
+	const char *knobs[][2] = {
+		{ "FAKEXRT_FAIL", "xrtKernelRun@5" },
+		{ "FAKEXRT_FAIL", "xrtBOSync@15" },
+		{ "FAKEXRT_HANG", "llk_leaves@3" },
+		{ "FAKEXRT_HANG", "llk_merkle@3" },
+		{ "FAKEXRT_CORRUPT", "llk_leaves@3" },
+		{ "FAKEXRT_CORRUPT", "llk_merkle@3" },
+	};
+	for (size_t k = 0; k < sizeof knobs / sizeof *knobs; k++) {
+		setenv(knobs[k][0], knobs[k][1], 1);
+		struct ll_accel_cfg cfg = rig_cfg(r, "xrt");
+		ll_accel_t *a;
+		struct ll_accel_info info;
+		assert_int_equal(ll_accel_open(&cfg, &a), 0);
+		uint64_t seed = 99 + k;
+		for (int i = 0; i < 3; i++) {
+			struct test_job t;
+			job_make(&t, &seed, LLK_ALG_SM3, 300, 400);
+			assert_int_equal(ll_accel_run(a, &t.job), 0);
+			job_assert_right(&t);
+			job_free(&t);
+		}
+		ll_accel_info(a, &info);
+		bool corrupt = strcmp(knobs[k][0], "FAKEXRT_CORRUPT") == 0;
+		assert_false(info.in_service);
+		assert_string_equal(info.backend, "cpu");
+		assert_int_equal(info.mismatches, corrupt ? 1 : 0);
+		assert_int_equal(info.device_errors, corrupt ? 0 : 1);
+		assert_int_equal(info.cpu_jobs, 3);
+		assert_non_null(strstr(info.reason, "out of service"));
+		ll_accel_close(a);
+		unsetenv(knobs[k][0]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_backends_agree_with_host_crypto, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_queue_is_bounded_and_in_order, rig_setup,
+						rig_teardown),
+		cmocka_unit_test(test_submit_refuses_bad_jobs),
+		cmocka_unit_test_setup_teardown(test_xrt_open_errors, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_xrt_faults_fall_back_to_cpu, rig_setup,
+						rig_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
