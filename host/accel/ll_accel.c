@@ -1,6 +1,6 @@
-/* The accelerator front: jobs queue to one worker thread that drives the device
- * (or the CPU), cross-checks a share of the device's results on the CPU, and takes
- * a faulty device out of service so a wrong root never reaches a block. */
+/* The accelerator front: jobs queue to a worker thread that drives the device,
+ * cross-checks a share of its results on the CPU, and takes a faulty device out
+ * of service so a wrong root never reaches a block. The cpu backend runs inline. */
 #include "ll_accel.h"
 
 #include <errno.h>
@@ -24,7 +24,8 @@
  *   [finished, started)  on the device (slot = count % max_in_flight)
  *   [started, submitted) queued
  *
- * submitted - taken <= max_in_flight bounds the whole queue.
+ * submitted - taken <= max_in_flight bounds the whole queue. The cpu backend
+ * has no worker: a job is done when it is submitted.
  */
 struct ll_accel {
 	struct ll_accel_cfg cfg;
@@ -202,14 +203,26 @@ int ll_accel_submit(ll_accel_t *a, struct ll_accel_job *job)
 	if ((job->status = check_job(job)) < 0)
 		return job->status;
 	pthread_mutex_lock(&a->mu);
-	int rc = -EAGAIN;
-	if (a->submitted - a->taken < a->cfg.jobs_in_flight) {
-		a->ring[a->submitted++ % a->cfg.jobs_in_flight] = job;
-		pthread_cond_broadcast(&a->changed);
-		rc = 0;
-	}
+	bool room = a->submitted - a->taken < a->cfg.jobs_in_flight;
 	pthread_mutex_unlock(&a->mu);
-	return rc;
+	if (!room)
+		return -EAGAIN;
+	/*
+	 * The cpu backend has nothing to overlap a job with: it is done here, in the
+	 * caller's thread, and handing it to another thread would only add a wake-up.
+	 */
+	if (!a->dev)
+		job->status = cpu_hash(a, job, job->leaves, job->root);
+	pthread_mutex_lock(&a->mu);
+	a->ring[a->submitted++ % a->cfg.jobs_in_flight] = job;
+	if (!a->dev) {
+		a->started = a->finished = a->submitted;
+		a->info.jobs++;
+		a->info.records += job->n;
+	}
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->mu);
+	return 0;
 }
 
 static int take(ll_accel_t *a, struct ll_accel_job **done, bool block)
@@ -376,6 +389,8 @@ int ll_accel_open(const struct ll_accel_cfg *cfg, ll_accel_t **out)
 	int rc = open_device(a, backend);
 	if (rc < 0)
 		goto err;
+	if (!a->dev)
+		goto done;	/* the cpu backend runs jobs in the submitting thread */
 	/* the kernels' C keeps a group of blocks on its stack (the hlsemu and fakexrt
 	 * paths run them on the worker): a size that does not depend on ulimit -s */
 	pthread_attr_t attr;
@@ -385,6 +400,7 @@ int ll_accel_open(const struct ll_accel_cfg *cfg, ll_accel_t **out)
 	pthread_attr_destroy(&attr);
 	if (rc < 0)
 		goto err_dev;
+done:
 	*out = a;
 	return 0;
 err_dev:
@@ -402,13 +418,14 @@ void ll_accel_close(ll_accel_t *a)
 {
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->mu);
-	a->stopping = true;
-	pthread_cond_broadcast(&a->changed);
-	pthread_mutex_unlock(&a->mu);
-	pthread_join(a->worker, NULL);
-	if (a->dev)
+	if (a->dev) {
+		pthread_mutex_lock(&a->mu);
+		a->stopping = true;
+		pthread_cond_broadcast(&a->changed);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->worker, NULL);
 		a->dev->ops->close(a->dev);
+	}
 	pthread_cond_destroy(&a->changed);
 	pthread_mutex_destroy(&a->mu);
 	free(a->scratch);

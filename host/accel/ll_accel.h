@@ -72,10 +72,11 @@ int ll_accel_open(const struct ll_accel_cfg *cfg, ll_accel_t **out);
 void ll_accel_close(ll_accel_t *a);
 
 /*
- * ll_accel_submit - queues a job (one submitting thread). Returns 0, -EAGAIN
- * when max_jobs_in_flight are queued (take one back first), -EINVAL for a bad
- * job (unknown alg, offsets that decrease, over the device's limits: then
- * job->status is set and nothing is queued).
+ * ll_accel_submit - queues a job (one submitting thread); the cpu backend does
+ * it before returning. Returns 0, -EAGAIN when max_jobs_in_flight are queued
+ * (take one back first), -EINVAL for a bad job (unknown alg, offsets that
+ * decrease, over the device's limits: then job->status is set and nothing is
+ * queued).
  */
 int ll_accel_submit(ll_accel_t *a, struct ll_accel_job *job);
 

@@ -22,10 +22,13 @@
 #define MAX_IN_FLIGHT 8
 
 /*
- * A slot moves FREE -> FILLING (submit) -> CUT (submit or age) -> HASHED (hash
- * thread) -> COMMITTED (commit thread) -> FREE (after its durable callback).
+ * A slot moves FREE -> FILLING (submit) -> CUT (submit or age) -> HASHING (on
+ * the accelerator) -> HASHED (hash thread) -> COMMITTED (commit thread) -> FREE
+ * (after its durable callback).
  */
-enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_CUT, SLOT_HASHED, SLOT_COMMITTED };
+enum slot_state {
+	SLOT_FREE, SLOT_FILLING, SLOT_CUT, SLOT_HASHING, SLOT_HASHED, SLOT_COMMITTED
+};
 
 struct slot {
 	enum slot_state state;
@@ -36,6 +39,7 @@ struct slot {
 	uint64_t *cookies;		/* max_records */
 	uint8_t *data;			/* max_bytes */
 	struct ll_chain_batch batch;
+	struct ll_accel_job job;	/* the batch on the accelerator */
 	struct ll_chain_prepared prep;	/* the block, once hashed */
 	bool prepared;			/* prep follows the slot before it (prep_mu) */
 	bool dropped;			/* the commit failed: nothing to report */
@@ -55,6 +59,7 @@ struct ll_solo {
 	unsigned durable;		/* the oldest committed, not yet reported */
 	unsigned unreported;		/* slots from durable up to commit */
 	bool stopping, hash_done;
+	unsigned hashing, max_hashing;	/* slots on the accelerator, and its bound */
 	int last_error;
 	uint64_t last_sync_ns;
 	struct ll_solo_stats stats;
@@ -176,37 +181,92 @@ static void prepare_again_after(ll_solo_t *s, unsigned dropped)
 	pthread_mutex_unlock(&s->prep_mu);
 }
 
-/* A cut block's leaves and root: on the accelerator when there is one. */
-static int hash_slot(ll_solo_t *s, struct slot *sl)
+/*
+ * Starts hashing a CUT slot (unlocked: the slot is the hash thread's until it is
+ * HASHED). With an accelerator the job is submitted and 1 returned; without,
+ * the batch is hashed here and 0 returned; or -errno.
+ */
+static int start_hash(ll_solo_t *s, struct slot *sl)
 {
 	sl->batch.n = sl->n;
 	if (!s->cfg.accel)
 		return ll_chain_hash_batch(s->alg, &sl->batch);
-	struct ll_accel_job job = { .alg = s->alg, .offsets = sl->batch.offsets, .n = sl->n,
-				    .data = sl->batch.data, .leaves = sl->batch.leaves };
-	int rc = ll_accel_run(s->cfg.accel, &job);
-	memcpy(sl->batch.root, job.root, sizeof sl->batch.root);
-	return rc;
+	sl->job = (struct ll_accel_job){ .alg = s->alg, .offsets = sl->batch.offsets, .n = sl->n,
+					 .data = sl->batch.data, .leaves = sl->batch.leaves,
+					 .user = sl };
+	int rc = ll_accel_submit(s->cfg.accel, &sl->job);
+	return rc < 0 ? rc : 1;
 }
 
+/* The oldest slot on the accelerator back, its leaves and root in its batch; NULL and *rc on failure. */
+static struct slot *wait_hash(ll_solo_t *s, int *rc)
+{
+	struct ll_accel_job *job;
+	if ((*rc = ll_accel_wait(s->cfg.accel, &job)) < 0)
+		return NULL;	/* not while s->hashing > 0, unless ll_accel is broken */
+	struct slot *sl = job->user;
+	memcpy(sl->batch.root, job->root, sizeof sl->batch.root);
+	*rc = job->status;
+	return sl;
+}
+
+/*
+ * A hashed slot is prepared (in ring order: jobs come back as submitted) and
+ * made HASHED. Returns with mu held.
+ */
+static void finish_hash(ll_solo_t *s, struct slot *sl, int rc)
+{
+	if (rc == 0)
+		rc = prepare_slot(s, sl);
+	pthread_mutex_lock(&s->mu);
+	sl->hash_rc = rc;	/* the commit thread drops the block */
+	if (rc < 0)
+		LL_ERROR("solo", "hash block: %s", ll_strerror(rc));
+	sl->state = SLOT_HASHED;
+	pthread_cond_broadcast(&s->changed);
+}
+
+/*
+ * Cut blocks go to the accelerator as they come, up to its bound, so the next
+ * block's transfer overlaps this one's compute; they come back in order.
+ */
 static void *hash_main(void *arg)
 {
 	ll_solo_t *s = arg;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		int i = find_state(s, SLOT_CUT);
-		if (i >= 0) {
+		if (i >= 0 && s->hashing < s->max_hashing) {
 			struct slot *sl = &s->slots[i];
+			sl->state = SLOT_HASHING;
 			pthread_mutex_unlock(&s->mu);
-			/* the slot is ours while CUT: nobody else writes it */
-			int rc = hash_slot(s, sl);
-			if (rc == 0)
-				rc = prepare_slot(s, sl);
+			int rc = start_hash(s, sl);
+			if (rc == 1) {
+				pthread_mutex_lock(&s->mu);
+				s->hashing++;
+			} else {
+				finish_hash(s, sl, rc);
+			}
+			continue;
+		}
+		if (s->hashing > 0) {
+			pthread_mutex_unlock(&s->mu);
+			int rc;
+			struct slot *sl = wait_hash(s, &rc);
+			if (sl) {
+				finish_hash(s, sl, rc);
+				s->hashing--;
+				continue;
+			}
+			/* the accelerator lost its jobs: drop their blocks rather than wait forever */
+			LL_ERROR("solo", "accelerator: %s", ll_strerror(rc));
 			pthread_mutex_lock(&s->mu);
-			sl->hash_rc = rc;	/* the commit thread drops the block */
-			if (rc < 0)
-				LL_ERROR("solo", "hash block: %s", ll_strerror(rc));
-			sl->state = SLOT_HASHED;
+			for (unsigned k = 0; k < s->cfg.blocks_in_flight; k++)
+				if (s->slots[k].state == SLOT_HASHING) {
+					s->slots[k].hash_rc = rc;
+					s->slots[k].state = SLOT_HASHED;
+				}
+			s->hashing = 0;
 			pthread_cond_broadcast(&s->changed);
 			continue;
 		}
@@ -380,6 +440,12 @@ int ll_solo_start(ll_chain_t *chain, const struct ll_solo_cfg *cfg, ll_solo_t **
 	s->chain = chain;
 	s->cfg = *cfg;
 	s->alg = ll_chain_hash_alg(chain);
+	s->max_hashing = 1;
+	if (cfg->accel) {
+		struct ll_accel_info info;
+		ll_accel_info(cfg->accel, &info);
+		s->max_hashing = info.max_jobs_in_flight;
+	}
 	s->full_disk_log = (struct ll_log_ratelimit)LL_LOG_RATELIMIT_INIT(10000000000ULL, 1);
 	/* every buffer a block needs, made now: nothing is allocated per record */
 	for (unsigned i = 0; i < cfg->blocks_in_flight; i++) {

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ll_accel.h"
 #include "ll_chain.h"
 #include "ll_solo.h"
 #include "ll_time.h"
@@ -54,9 +55,13 @@ static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The accelerator backend the group runs with: NULL for none (hashing in solo's thread). */
+static const char *accel_backend;
+
 struct fixture {
 	char dir[64];
 	struct ll_chain_cfg cfg;
+	ll_accel_t *accel;
 	ll_chain_t *chain;
 	struct seen seen;
 };
@@ -75,6 +80,9 @@ static int setup(void **state)
 	pthread_mutex_init(&f->seen.mu, NULL);
 	if (ll_chain_open(&f->cfg, &f->chain) < 0)
 		return -1;
+	if (accel_backend &&
+	    ll_accel_open(&(struct ll_accel_cfg){ .backend = accel_backend }, &f->accel) < 0)
+		return -1;
 	*state = f;
 	return 0;
 }
@@ -82,6 +90,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	ll_accel_close(f->accel);
 	ll_chain_close(f->chain);
 	int rc = test_remove_tree(f->dir);
 	free(f);
@@ -92,7 +101,7 @@ static struct ll_solo_cfg base_cfg(struct fixture *f)
 {
 	return (struct ll_solo_cfg){ .max_records = 100, .max_bytes = 1 << 20,
 				     .max_wait_us = 10 * 1000 * 1000, .blocks_in_flight = 3,
-				     .durable = on_durable, .arg = &f->seen };
+				     .accel = f->accel, .durable = on_durable, .arg = &f->seen };
 }
 
 /* Record i: 40 bytes, unique. */
@@ -412,6 +421,10 @@ static void disk_full_child(struct fixture *f, const char *dir)
 	TEST_CHILD_CHECK(ll_chain_open(&cfg, &chain) == 0);
 	struct ll_solo_cfg scfg = base_cfg(f);
 	scfg.max_records = 20;
+	/* the child's own accelerator (threads do not come across a fork) */
+	if (accel_backend)
+		TEST_CHILD_CHECK(ll_accel_open(&(struct ll_accel_cfg){ .backend = accel_backend },
+					       &scfg.accel) == 0);
 	TEST_CHILD_CHECK(ll_solo_start(chain, &scfg, &s) == 0);
 
 	/* fill until the loop stalls and refuses */
@@ -454,6 +467,7 @@ static void disk_full_child(struct fixture *f, const char *dir)
 		accepted++;
 	}
 	TEST_CHILD_CHECK(ll_solo_stop(s, NULL) == 0);
+	ll_accel_close(scfg.accel);
 	uint64_t bad;
 	struct ll_block_header tip;
 	TEST_CHILD_CHECK(ll_chain_verify(chain, &bad) == 0);
@@ -477,6 +491,9 @@ static void test_solo_disk_full_stalls_then_resumes(void **state)
 
 	snprintf(dir, sizeof dir, "%s/full", f->dir);
 	assert_int_equal(mkdir(dir, 0750), 0);
+	/* no accelerator worker across the fork: a lock it held would stay held in the child */
+	ll_accel_close(f->accel);
+	f->accel = NULL;
 	pid_t pid = fork();
 	if (pid == 0)
 		disk_full_child(f, dir);
@@ -500,5 +517,11 @@ int main(void)
 		SOLO_TEST(test_solo_start_rejects_bad_cfg),
 		SOLO_TEST(test_solo_disk_full_stalls_then_resumes),
 	};
-	return cmocka_run_group_tests_name("ll_solo", tests, NULL, NULL);
+	/* the ledger's tests on each way a block can be hashed */
+	int failed = cmocka_run_group_tests_name("ll_solo", tests, NULL, NULL);
+	accel_backend = "cpu";
+	failed += cmocka_run_group_tests_name("ll_solo, accel cpu", tests, NULL, NULL);
+	accel_backend = "hlsemu";
+	failed += cmocka_run_group_tests_name("ll_solo, accel hlsemu", tests, NULL, NULL);
+	return failed;
 }
