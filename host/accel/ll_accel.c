@@ -1,6 +1,6 @@
 /* The accelerator front: jobs queue to a worker thread that drives the device,
- * cross-checks a share of its results on the CPU, and takes a faulty device out
- * of service so a wrong root never reaches a block. The cpu backend runs inline. */
+ * cross-checks its results on the CPU (all at start-up, then a sample), and takes
+ * a device that errs out of service. The cpu backend runs inline. */
 #include "ll_accel.h"
 
 #include <errno.h>
@@ -38,6 +38,7 @@ struct ll_accel {
 	int slot_rc[LL_ACCEL_MAX_IN_FLIGHT];	/* what start said */
 	uint64_t submitted, started, finished, taken;
 	uint64_t since_check;
+	int self_test_rc;
 	struct ll_accel_info info;
 	/* the worker's CPU path: the cpu backend's work and every cross-check */
 	uint8_t *scratch, *check_leaves;
@@ -120,11 +121,14 @@ static bool check_due(ll_accel_t *a)
  */
 static void finish_job(ll_accel_t *a, unsigned slot, struct ll_accel_job *job, int start_rc)
 {
-	bool on_device = start_rc != ON_CPU;
-	int rc = start_rc == 0 ? a->dev->ops->finish(a->dev, slot, job) : start_rc;
 	pthread_mutex_lock(&a->mu);
 	bool trusted = a->info.in_service;
-	bool check = on_device && rc == 0 && trusted && check_due(a);
+	pthread_mutex_unlock(&a->mu);
+	/* a device taken out since this job started is not waited for: the CPU does it */
+	bool on_device = start_rc != ON_CPU && trusted;
+	int rc = !on_device ? 0 : start_rc == 0 ? a->dev->ops->finish(a->dev, slot, job) : start_rc;
+	pthread_mutex_lock(&a->mu);
+	bool check = on_device && rc == 0 && check_due(a);
 	pthread_mutex_unlock(&a->mu);
 
 	bool mismatch = false;
@@ -132,15 +136,17 @@ static void finish_job(ll_accel_t *a, unsigned slot, struct ll_accel_job *job, i
 	if (check) {
 		if (ll_accel_grow((void **)&a->check_leaves, &a->check_cap, (size_t)job->n * 32) == 0 &&
 		    cpu_hash(a, job, a->check_leaves, root) == 0)
-			mismatch = memcmp(a->check_leaves, job->leaves, (size_t)job->n * 32) != 0 ||
+			mismatch = (job->n && memcmp(a->check_leaves, job->leaves,
+						     (size_t)job->n * 32) != 0) ||
 				   memcmp(root, job->root, 32) != 0;
 		else
 			check = false;	/* out of memory: skip this check, not the job */
 	}
-	bool use_cpu = !on_device || rc < 0 || !trusted || mismatch;
+	bool use_cpu = !on_device || rc < 0 || mismatch;
 	job->status = 0;
 	if (mismatch) {
-		memcpy(job->leaves, a->check_leaves, (size_t)job->n * 32);
+		if (job->n)
+			memcpy(job->leaves, a->check_leaves, (size_t)job->n * 32);
 		memcpy(job->root, root, 32);
 	} else if (use_cpu) {
 		job->status = cpu_hash(a, job, job->leaves, job->root);
@@ -214,6 +220,10 @@ int ll_accel_submit(ll_accel_t *a, struct ll_accel_job *job)
 	if (!a->dev)
 		job->status = cpu_hash(a, job, job->leaves, job->root);
 	pthread_mutex_lock(&a->mu);
+	if (a->submitted - a->taken >= a->cfg.jobs_in_flight) {
+		pthread_mutex_unlock(&a->mu);	/* another thread took the room: one submitter, please */
+		return -EAGAIN;
+	}
 	a->ring[a->submitted++ % a->cfg.jobs_in_flight] = job;
 	if (!a->dev) {
 		a->started = a->finished = a->submitted;
@@ -319,6 +329,31 @@ out:
 	return rc;
 }
 
+static void *self_test_main(void *arg)
+{
+	ll_accel_t *a = arg;
+	a->self_test_rc = self_test(a);
+	return NULL;
+}
+
+/*
+ * The self-test, on a thread with the worker's stack (the kernels' C needs more
+ * than the caller's thread may have): its result, or -errno if it cannot start.
+ */
+static int run_self_test(ll_accel_t *a)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK_BYTES);
+	int rc = -pthread_create(&t, &attr, self_test_main, a);
+	pthread_attr_destroy(&attr);
+	if (rc < 0)
+		return rc;
+	pthread_join(t, NULL);
+	return a->self_test_rc;
+}
+
 /* Opens the device the cfg names (auto: xrt, else nothing) into a->dev and a->info. */
 static int open_device(ll_accel_t *a, const char *backend)
 {
@@ -329,7 +364,7 @@ static int open_device(ll_accel_t *a, const char *backend)
 		rc = ll_accel_hlsemu_open(a->cfg.jobs_in_flight, &a->dev, why, sizeof why);
 	else if (is_auto || strcmp(backend, "xrt") == 0)
 		rc = ll_accel_xrt_open(&a->cfg, a->cfg.jobs_in_flight, &a->dev, why, sizeof why);
-	if (rc == 0 && a->dev && (rc = self_test(a)) < 0) {
+	if (rc == 0 && a->dev && (rc = run_self_test(a)) < 0) {
 		snprintf(why, sizeof why, "the self-test against the CPU failed (%s)",
 			 ll_strerror(rc));
 		a->dev->ops->close(a->dev);

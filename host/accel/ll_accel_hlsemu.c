@@ -24,12 +24,17 @@ struct hlsemu {
 	struct buffers buf[LL_ACCEL_MAX_IN_FLIGHT];
 };
 
-/* A status word a kernel wrote: -EPROTO for an ABI it was not built for, -EINVAL for a refused job. */
-static int kernel_status(const uint32_t *info)
+/*
+ * The info words a kernel wrote: -EPROTO for an ABI it was not built for,
+ * -EINVAL for a refused job, -EIO when it did not do all n.
+ */
+static int kernel_status(const uint32_t *info, uint32_t n)
 {
 	if (info[LLK_INFO_ABI] != LLK_ABI_VERSION)
 		return -EPROTO;
-	return info[LLK_INFO_STATUS] == LLK_STATUS_OK ? 0 : -EINVAL;
+	if (info[LLK_INFO_STATUS] != LLK_STATUS_OK)
+		return -EINVAL;
+	return info[LLK_INFO_RECORDS] == n ? 0 : -EIO;
 }
 
 static int start(struct ll_accel_device *d, unsigned slot, const struct ll_accel_job *job)
@@ -47,20 +52,22 @@ static int start(struct ll_accel_device *d, unsigned slot, const struct ll_accel
 	/* the device sees offsets from its own buffer's start */
 	for (uint32_t i = 0; i <= job->n; i++)
 		b->offsets[i] = job->offsets[i] - base;
-	memcpy(b->data, job->data + base, bytes);
+	if (bytes)
+		memcpy(b->data, job->data + base, bytes);
 	memset((uint8_t *)b->data + bytes, 0, padded - bytes);
 	memset(b->info, 0, sizeof b->info);
 	llk_leaves(b->offsets, b->data, job->n, job->alg, b->leaves, b->info[0]);
-	if ((rc = kernel_status(b->info[0])) < 0)
+	if ((rc = kernel_status(b->info[0], job->n)) < 0)
 		return rc;
 	llk_merkle(b->leaves, job->n, job->alg, b->root, b->info[1]);
-	return kernel_status(b->info[1]);
+	return kernel_status(b->info[1], job->n);
 }
 
 static int finish(struct ll_accel_device *d, unsigned slot, struct ll_accel_job *job)
 {
 	struct buffers *b = &((struct hlsemu *)d)->buf[slot];
-	memcpy(job->leaves, b->leaves, (size_t)job->n * LLK_DIGEST_BYTES);
+	if (job->n)
+		memcpy(job->leaves, b->leaves, (size_t)job->n * LLK_DIGEST_BYTES);
 	memcpy(job->root, b->root, LLK_DIGEST_BYTES);
 	return 0;
 }

@@ -56,34 +56,32 @@ struct xrt {
 	size_t staging_cap;
 };
 
-/* True when a PCI function is bound to the Alveo user (xocl) or management (xclmgmt) driver. */
+/*
+ * True when a PCI function is bound to xocl, the Alveo user function's driver:
+ * the one that runs kernels (xclmgmt, the management function's, cannot).
+ */
 static bool card_present(const char *root, char *why, size_t why_len)
 {
-	static const char *const drivers[] = { "sys/bus/pci/drivers/xocl",
-					       "sys/bus/pci/drivers/xclmgmt" };
-	for (size_t i = 0; i < sizeof drivers / sizeof *drivers; i++) {
-		char path[512];
-		snprintf(path, sizeof path, "%s/%s", root, drivers[i]);
-		DIR *d = opendir(path);
-		if (!d)
-			continue;
+	char path[512];
+	snprintf(path, sizeof path, "%s/sys/bus/pci/drivers/xocl", root);
+	DIR *d = opendir(path);
+	bool found = false;
+	if (d) {
 		struct dirent *e;
 		unsigned dom, bus, dev, fn;
-		bool found = false;
 		while (!found && (e = readdir(d)))
 			found = sscanf(e->d_name, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) == 4;
 		closedir(d);
-		if (found)
-			return true;
 	}
-	snprintf(why, why_len, "no Alveo card (no PCI device bound to xocl or xclmgmt under %s)",
-		 root);
-	return false;
+	if (!found)
+		snprintf(why, why_len, "no Alveo card (no PCI device bound to xocl under %s)", root);
+	return found;
 }
 
 static int load_api(struct xrt *x, const char *library, char *why, size_t why_len)
 {
-	if (!(x->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL))) {
+	/* never unloaded: XRT starts threads and registers destructors of its own */
+	if (!(x->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))) {
 		snprintf(why, why_len, "cannot load %s: %s", library, dlerror());
 		return -ELIBACC;
 	}
@@ -119,15 +117,25 @@ static int bo_reserve(struct xrt *x, struct slot *s, int b, size_t size)
 static int run_wait(struct xrt *x, xrtRunHandle *run)
 {
 	enum ert_cmd_state st = x->api.xrtRunWaitFor(*run, x->timeout_ms);
-	if (st == ERT_CMD_STATE_RUNNING || st == ERT_CMD_STATE_QUEUED ||
-	    st == ERT_CMD_STATE_SUBMITTED || st == ERT_CMD_STATE_NEW)
-		return -ETIMEDOUT;	/* left open until the device closes */
+	/* XRT says TIMEOUT when the wait ran out; the run may still be going: its
+	 * handle and buffers are left alone until the device closes */
+	if (st == ERT_CMD_STATE_TIMEOUT || st == ERT_CMD_STATE_RUNNING ||
+	    st == ERT_CMD_STATE_QUEUED || st == ERT_CMD_STATE_SUBMITTED || st == ERT_CMD_STATE_NEW)
+		return -ETIMEDOUT;
 	x->api.xrtRunClose(*run);
 	*run = NULL;
 	return st == ERT_CMD_STATE_COMPLETED ? 0 : -EIO;
 }
 
-/* A kernel's info words, read back from the card. */
+/* Zeroes a kernel's info words on the card, so a run that writes none is not read as OK. */
+static int clear_status(struct xrt *x, struct slot *s, int b)
+{
+	static const uint32_t zeros[LLK_INFO_WORDS];
+	return x->api.xrtBOWrite(s->bo[b], zeros, sizeof zeros, 0) != 0 ||
+	       x->api.xrtBOSync(s->bo[b], XCL_BO_SYNC_BO_TO_DEVICE, sizeof zeros, 0) != 0 ? -EIO : 0;
+}
+
+/* A kernel's info words, read back from the card: its ABI, its status, all n done. */
 static int read_status(struct xrt *x, struct slot *s, int b)
 {
 	uint32_t info[LLK_INFO_WORDS];
@@ -136,7 +144,9 @@ static int read_status(struct xrt *x, struct slot *s, int b)
 		return -EIO;
 	if (info[LLK_INFO_ABI] != LLK_ABI_VERSION)
 		return -EPROTO;
-	return info[LLK_INFO_STATUS] == LLK_STATUS_OK ? 0 : -EINVAL;
+	if (info[LLK_INFO_STATUS] != LLK_STATUS_OK)
+		return -EINVAL;
+	return info[LLK_INFO_RECORDS] == s->n ? 0 : -EIO;
 }
 
 static int start(struct ll_accel_device *d, unsigned i, const struct ll_accel_job *job)
@@ -159,8 +169,9 @@ static int start(struct ll_accel_device *d, unsigned i, const struct ll_accel_jo
 	for (uint32_t k = 0; k <= job->n; k++)
 		x->staging[k] = job->offsets[k] - base;
 	static const uint8_t zeros[LLK_DATA_ALIGN];
-	if (x->api.xrtBOWrite(s->bo[BO_OFFSETS], x->staging, offsets_size, 0) != 0 ||
-	    x->api.xrtBOWrite(s->bo[BO_DATA], job->data + base, bytes, 0) != 0 ||
+	if (clear_status(x, s, BO_INFO_LEAVES) < 0 || clear_status(x, s, BO_INFO_MERKLE) < 0 ||
+	    x->api.xrtBOWrite(s->bo[BO_OFFSETS], x->staging, offsets_size, 0) != 0 ||
+	    (bytes && x->api.xrtBOWrite(s->bo[BO_DATA], job->data + base, bytes, 0) != 0) ||
 	    (data_size > bytes &&
 	     x->api.xrtBOWrite(s->bo[BO_DATA], zeros, data_size - bytes, bytes) != 0) ||
 	    x->api.xrtBOSync(s->bo[BO_OFFSETS], XCL_BO_SYNC_BO_TO_DEVICE, offsets_size, 0) != 0 ||
@@ -265,6 +276,12 @@ static int open_card(struct xrt *x, const struct ll_accel_cfg *cfg, const char *
 				 args[i].kernel ? LLK_MERKLE_KERNEL : LLK_LEAVES_KERNEL);
 			return -EPROTO;
 		}
+	}
+	/* one leaves buffer is written by llk_leaves and read by llk_merkle */
+	if (x->api.xrtKernelArgGroupId(x->merkle_kernel, 0) != x->group[BO_LEAVES]) {
+		snprintf(why, why_len, "%s and %s see their leaves in different memory banks",
+			 LLK_LEAVES_KERNEL, LLK_MERKLE_KERNEL);
+		return -EPROTO;
 	}
 	return 0;
 }

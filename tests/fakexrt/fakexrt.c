@@ -742,9 +742,10 @@ enum ert_cmd_state xrtRunWaitFor(xrtRunHandle rhdl, unsigned int timeout_ms)
 	if (!r || injected(r->dev, FN_RUN_WAIT_FOR))
 		return ERT_CMD_STATE_ABORT;
 	if (r->hung) {
-		/* the wait times out, as it would on a card whose kernel never finishes */
+		/* the wait times out, as it would on a card whose kernel never finishes:
+		 * XRT 2.13 then says TIMEOUT (xrt_kernel.h, run::wait), the run goes on */
 		sleep_ms(timeout_ms < HANG_WAIT_MS ? timeout_ms : HANG_WAIT_MS);
-		return ERT_CMD_STATE_RUNNING;
+		return ERT_CMD_STATE_TIMEOUT;
 	}
 	return r->state;
 }

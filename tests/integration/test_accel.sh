@@ -97,6 +97,7 @@ check "corrupt: the log says so" grep -q "taken out of service" "$work/corrupt.l
 FAKEXRT_HANG=llk_leaves@4 run_daemon hang sha256 --accel xrt --accel-timeout-ms 100 "${fakexrt[@]}"
 check "hang: the timed-out run is a device error, the jobs went to the CPU" bash -c \
 	"test \$(jq .accel.device_errors '$work/stats.json') -eq 1 &&
+	 test \$(jq .accel.in_service '$work/stats.json') = false &&
 	 test \$(jq .accel.cpu_jobs '$work/stats.json') -gt 0"
 
 # start-up errors: a clear message and exit 1, or auto's fallback with its reason

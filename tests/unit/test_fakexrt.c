@@ -808,7 +808,7 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A hung run: waits time out, the state stays RUNNING, xrtRunWait gives up with ABORT. */
+/* A hung run: waits time out (TIMEOUT), the state stays RUNNING, xrtRunWait gives up with ABORT. */
 static void test_hang_knob_run_never_completes(void **state)
 {
 	(void)state;
@@ -824,14 +824,14 @@ static void test_hang_knob_run_never_completes(void **state)
 	xrtRunHandle hung = x.KernelRun(c.leaves_k, bo, bo, 0u, LLK_ALG_SHA256, bo, bo);
 	assert_non_null(hung);
 	double t0 = now_seconds();
-	assert_int_equal(x.RunWaitFor(hung, 100), ERT_CMD_STATE_RUNNING);
+	assert_int_equal(x.RunWaitFor(hung, 100), ERT_CMD_STATE_TIMEOUT);
 	double waited = now_seconds() - t0;
 	assert_true(waited >= 0.095 && waited < 1.0);
 	assert_int_equal(x.RunState(hung), ERT_CMD_STATE_RUNNING);
 	assert_int_equal(x.RunWait(hung), ERT_CMD_STATE_ABORT);
 	/* a long timeout is cut to 2 s, so a test never waits for ever */
 	t0 = now_seconds();
-	assert_int_equal(x.RunWaitFor(hung, 60000), ERT_CMD_STATE_RUNNING);
+	assert_int_equal(x.RunWaitFor(hung, 60000), ERT_CMD_STATE_TIMEOUT);
 	waited = now_seconds() - t0;
 	assert_true(waited >= 1.9 && waited < 5.0);
 	assert_int_equal(x.RunClose(hung), 0);

@@ -329,11 +329,12 @@ static void test_xrt_faults_fall_back_to_cpu(void **state)
 	struct rig *r = *state;
 	/*
 	 * The self-test is two jobs (one per algorithm): each runs both kernels
-	 * (so the first job's are llk_*@3 and xrtKernelRun@5) and syncs six times.
+	 * (so the first job's are llk_*@3 and xrtKernelRun@5) and syncs eight times
+	 * (the first job's first read-back is @21).
 	 */
 	const char *knobs[][2] = {
 		{ "FAKEXRT_FAIL", "xrtKernelRun@5" },
-		{ "FAKEXRT_FAIL", "xrtBOSync@15" },
+		{ "FAKEXRT_FAIL", "xrtBOSync@21" },
 		{ "FAKEXRT_HANG", "llk_leaves@3" },
 		{ "FAKEXRT_HANG", "llk_merkle@3" },
 		{ "FAKEXRT_CORRUPT", "llk_leaves@3" },
@@ -366,6 +367,74 @@ static void test_xrt_faults_fall_back_to_cpu(void **state)
 	}
 }
 
+/*
+ * A card that hangs with four jobs in flight: the first times out and takes the
+ * card out; the three started after it are not waited for (one device error,
+ * not four), and all four come back right, in order.
+ */
+static void test_xrt_hang_with_jobs_in_flight(void **state)
+{
+	struct rig *r = *state;
+	setenv("FAKEXRT_HANG", "llk_leaves@3", 1);
+	struct ll_accel_cfg cfg = rig_cfg(r, "xrt");
+	cfg.jobs_in_flight = 4;
+	ll_accel_t *a;
+	struct ll_accel_info info;
+	struct ll_accel_job *done;
+	assert_int_equal(ll_accel_open(&cfg, &a), 0);
+	uint64_t seed = 4;
+	struct test_job t[4];
+	for (int i = 0; i < 4; i++) {
+		job_make(&t[i], &seed, LLK_ALG_SHA256, 200, 300);
+		assert_int_equal(ll_accel_submit(a, &t[i].job), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(ll_accel_wait(a, &done), 1);
+		assert_ptr_equal(done, &t[i].job);
+		job_assert_right(&t[i]);
+		job_free(&t[i]);
+	}
+	ll_accel_info(a, &info);
+	assert_int_equal(info.device_errors, 1);
+	assert_int_equal(info.cpu_jobs, 4);
+	assert_false(info.in_service);
+	ll_accel_close(a);
+	unsetenv("FAKEXRT_HANG");
+}
+
+/*
+ * After its first LL_ACCEL_STARTUP_CHECKS jobs a device is checked 1 job in
+ * check_every; a corrupted root in a checked job is caught and replaced.
+ */
+static void test_xrt_checks_are_sampled_after_start_up(void **state)
+{
+	struct rig *r = *state;
+	/* jobs 110, 120 and 130 are checked; the self-test's two merkle runs come first */
+	setenv("FAKEXRT_CORRUPT", "llk_merkle@122", 1);
+	struct ll_accel_cfg cfg = rig_cfg(r, "xrt");
+	cfg.check_every = 10;
+	ll_accel_t *a;
+	struct ll_accel_info info;
+	assert_int_equal(ll_accel_open(&cfg, &a), 0);
+	uint64_t seed = 5;
+	for (int i = 1; i <= LL_ACCEL_STARTUP_CHECKS + 30; i++) {
+		struct test_job t;
+		job_make(&t, &seed, LLK_ALG_SM3, 8, 100);
+		assert_int_equal(ll_accel_run(a, &t.job), 0);
+		job_assert_right(&t);
+		job_free(&t);
+		ll_accel_info(a, &info);
+		if (i == LL_ACCEL_STARTUP_CHECKS + 19)
+			assert_int_equal(info.checks, LL_ACCEL_STARTUP_CHECKS + 1);
+	}
+	ll_accel_info(a, &info);
+	assert_int_equal(info.mismatches, 1);	/* job 120, the second sampled */
+	assert_int_equal(info.checks, LL_ACCEL_STARTUP_CHECKS + 2);	/* none once it was out */
+	assert_int_equal(info.cpu_jobs, 11);
+	ll_accel_close(a);
+	unsetenv("FAKEXRT_CORRUPT");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +446,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xrt_open_errors, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_xrt_faults_fall_back_to_cpu, rig_setup,
 						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_xrt_hang_with_jobs_in_flight, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_xrt_checks_are_sampled_after_start_up,
+						rig_setup, rig_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
