@@ -61,6 +61,22 @@ int main(void)
 			}
 		}
 	}
+	printf("\nFrom 1 to 16 cores of each kind, %u records of %u bytes:\n\n", LLK_MAX_RECORDS,
+	       RECORD_BYTES);
+	printf("| alg | leaf and Merkle cores | leaves/s, llk_leaves | leaves/s, job "
+	       "| leaves/s, jobs overlapped |\n");
+	printf("|---|---:|---:|---:|---:|\n");
+	for (unsigned a = 0; a < 2; a++) {
+		for (unsigned cores = 1; cores <= 16; cores *= 2) {
+			uint32_t n = LLK_MAX_RECORDS;
+			uint64_t leaves = llk_model_leaves_cycles(algs[a], n, RECORD_BYTES, cores);
+			uint64_t job = llk_model_job_cycles(algs[a], n, RECORD_BYTES, cores, cores);
+			printf("| %s | %u | %.2fM | %.2fM | %.2fM |\n", names[a], cores,
+			       n * clock / (double)leaves / 1e6, n * clock / (double)job / 1e6,
+			       llk_model_overlap_leaves_per_s(algs[a], n, RECORD_BYTES, cores,
+							      cores, clock) / 1e6);
+		}
+	}
 	printf("\nThe built kernels on %u records of %u bytes, the CPU benchmarks' size:\n\n",
 	       LLK_MAX_RECORDS, CPU_BENCH_RECORD_BYTES);
 	printf("| alg | leaves/s, llk_leaves | leaves/s, job | leaves/s, jobs overlapped |\n");

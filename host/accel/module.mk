@@ -8,8 +8,8 @@ UNIT_TESTS += test_ll_manifest test_ll_accel
 $(BUILD)/obj/host/accel/ll_accel_xrt.o $(BUILD)/asan/obj/host/accel/ll_accel_xrt.o: \
 	CPPFLAGS += -I/usr/include/xrt
 INTEGRATION += tests/integration/test_accel.sh
-# test_ll_accel drives the xrt backend over its variant's tests/fakexrt
-$(BUILD)/tests/test_ll_accel: | $(BUILD)/lib/libfakexrt.so
-$(BUILD)/asan/tests/test_ll_accel: | $(BUILD)/asan/lib/libfakexrt.so
+# test_ll_accel and test_ll_solo drive the xrt backend over their variant's tests/fakexrt
+$(BUILD)/tests/test_ll_accel $(BUILD)/tests/test_ll_solo: | $(BUILD)/lib/libfakexrt.so
+$(BUILD)/asan/tests/test_ll_accel $(BUILD)/asan/tests/test_ll_solo: | $(BUILD)/asan/lib/libfakexrt.so
 # the fuzzers compile every library source in one clang command
 $(BUILD)/fuzz/%: CPPFLAGS += -I/usr/include/xrt

@@ -3,7 +3,8 @@
 passed=0
 failed=0
 
-# check NAME COMMAND...: runs COMMAND quietly; ok when it exits 0.
+# check NAME COMMAND...: runs COMMAND quietly; ok when it exits 0. Returns 1 when
+# not ok, so a caller can show what went wrong (check ... || show_log).
 check() {
 	local name=$1
 	shift
@@ -13,6 +14,7 @@ check() {
 	else
 		echo "not ok - $name"
 		failed=$((failed + 1))
+		return 1
 	fi
 }
 

@@ -5,10 +5,12 @@
 set -uo pipefail
 bin=${1:-build/bin}
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
 . "$(dirname "$0")/lib.sh"
 
-check "llbench all --quick --json exits 0" bash -c "'$bin/llbench' all --quick --json > '$out'"
+check "llbench all --quick --json exits 0" bash -c "'$bin/llbench' all --quick --json > '$out' 2> '$err'" ||
+	grep -v '^info ' "$err" | tail -n 20 | sed 's/^/# /'
 check "every line is a figure with the design's fields" \
 	jq -e -s 'length > 0 and all(.[]; (.suite|type=="string") and (.case|type=="string")
 		and (.value|type=="number") and .value > 0 and (.unit|type=="string")

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <ftw.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <openssl/evp.h>
 #include <sys/mman.h>
@@ -20,6 +22,7 @@
 
 #include "ll_err.h"
 #include "ll_hash.h"
+#include "ll_job.h"
 
 /* Opens tests/vectors/<name> (or $LL_VECTORS/<name>); fails the test if absent. */
 static inline FILE *test_open_vector(const char *name)
@@ -61,6 +64,48 @@ static inline void test_fill_random(uint64_t *seed, uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		p[i] = (uint8_t)(test_rand(seed) >> 56);
+}
+
+/* The longest message in the CAVP SHA-256 files (LongMsg: 51,200 bits), rounded up. */
+#define TEST_CAVP_MAX_MSG (64 * 1024)
+
+/*
+ * Calls check(msg, len, md) for each Len/Msg/MD record of a NIST CAVP .rsp file
+ * (tests/vectors/sha256/); returns the record count.
+ */
+static inline int test_for_each_cavp(const char *file,
+				     void (*check)(const uint8_t *msg, size_t len, const uint8_t *md))
+{
+	FILE *f = test_open_vector(file);
+	char *line = NULL;
+	size_t cap = 0;
+	long bits = -1;
+	uint8_t *msg = malloc(TEST_CAVP_MAX_MSG);
+	uint8_t md[32];
+	long msg_len = -1;
+	int records = 0;
+
+	assert_non_null(msg);
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (sscanf(line, "Len = %ld", &bits) == 1)
+			continue;
+		if (strncmp(line, "Msg = ", 6) == 0) {
+			msg_len = test_hex_decode(line + 6, msg, TEST_CAVP_MAX_MSG);
+			assert_true(msg_len >= 0);
+			if (bits == 0)	/* CAVP writes "00" for the empty message */
+				msg_len = 0;
+			assert_int_equal(msg_len * 8, bits);
+		} else if (strncmp(line, "MD = ", 5) == 0) {
+			assert_int_equal(test_hex_decode(line + 5, md, sizeof md), 32);
+			check(msg, (size_t)msg_len, md);
+			records++;
+		}
+	}
+	free(line);
+	free(msg);
+	fclose(f);
+	return records;
 }
 
 /* OpenSSL's digest of prefix || data: the independent reference. */
@@ -329,6 +374,73 @@ static inline int test_remove_entry(const char *path, const struct stat *st, int
 static inline int test_remove_tree(const char *dir)
 {
 	return nftw(dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * tests/fakexrt as an Alveo card, for the xrt backend: this build variant's
+ * libfakexrt.so, a probe root in which a PCI function is bound to xocl,
+ * XILINX_XRT set, and a copy of the card image (whose header carries
+ * TEST_FAKEXRT_UUID, as tests/fakexrt/module.mk writes it) with a manifest.
+ */
+struct test_fakexrt {
+	char dir[64], library[PATH_MAX + 32], image[PATH_MAX + 48], xclbin[128], manifest[128];
+};
+
+#define TEST_FAKEXRT_UUID "4c4c2d66616b65787274000000000001"
+
+/* test_fakexrt_manifest - the card image's manifest, with this abi and uuid (to test refusals). */
+static inline void test_fakexrt_manifest(const struct test_fakexrt *r, unsigned abi,
+					 const char *uuid)
+{
+	FILE *f = fopen(r->manifest, "w");
+	assert_non_null(f);
+	fprintf(f, "# made by a unit test\nformat 1\nabi %u\nplatform fakexrt\ntarget fakexrt\n"
+		   "clock_mhz 300\nleaf_cores %d\nuuid %s\n"
+		   "kernel llk_leaves offsets:bo data:bo n:u32 alg:u32 leaves:bo info:bo\n"
+		   "kernel llk_merkle leaves:bo n:u32 alg:u32 root:bo info:bo\n",
+		abi, LLK_LEAF_CORES, uuid);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* test_fakexrt_open - makes the rig in a new directory under /tmp. */
+static inline void test_fakexrt_open(struct test_fakexrt *r)
+{
+	char exe[PATH_MAX], path[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	assert_true(n > 0);
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;		/* <variant>/tests */
+	*strrchr(exe, '/') = 0;		/* <variant> */
+	memset(r, 0, sizeof *r);
+	snprintf(r->library, sizeof r->library, "%s/lib/libfakexrt.so", exe);
+	/* the card image is the release build's */
+	snprintf(r->image, sizeof r->image, "%s/fakexrt/ledgerline.xclbin", exe);
+	if (access(r->image, R_OK) != 0)
+		snprintf(r->image, sizeof r->image, "%s/../fakexrt/ledgerline.xclbin", exe);
+	snprintf(r->dir, sizeof r->dir, "/tmp/test_fakexrt_rig.XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	const char *parts[] = { "sys", "sys/bus", "sys/bus/pci", "sys/bus/pci/drivers",
+				"sys/bus/pci/drivers/xocl", "sys/bus/pci/drivers/xocl/0000:65:00.1" };
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		snprintf(path, sizeof path, "%s/%s", r->dir, parts[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	snprintf(r->xclbin, sizeof r->xclbin, "%s/ledgerline.xclbin", r->dir);
+	snprintf(r->manifest, sizeof r->manifest, "%s/ledgerline.manifest", r->dir);
+	char copy[sizeof r->image + sizeof r->xclbin + 16];
+	snprintf(copy, sizeof copy, "cp '%s' '%s'", r->image, r->xclbin);
+	assert_int_equal(system(copy), 0);
+	test_fakexrt_manifest(r, LLK_ABI_VERSION, TEST_FAKEXRT_UUID);
+	setenv("XILINX_XRT", r->dir, 1);
+}
+
+/* test_fakexrt_close - removes the rig and every fakexrt knob a test set. */
+static inline void test_fakexrt_close(struct test_fakexrt *r)
+{
+	test_remove_tree(r->dir);
+	unsetenv("FAKEXRT_FAIL");
+	unsetenv("FAKEXRT_CORRUPT");
+	unsetenv("FAKEXRT_HANG");
 }
 
 /*

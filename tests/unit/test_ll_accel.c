@@ -7,9 +7,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <limits.h>
-#include <sys/stat.h>
-
 #include "ll_accel.h"
 #include "ll_job.h"
 #include "ll_merkle.h"
@@ -59,89 +56,23 @@ static void job_free(struct test_job *t)
 	free(t->job.leaves);
 }
 
-/*
- * The rig for xrt: libfakexrt.so of this build variant, a probe root where a card
- * is bound to xocl, XILINX_XRT set, and an xclbin with its manifest.
- */
-struct rig {
-	char dir[64], library[PATH_MAX + 32], image[PATH_MAX + 48], xclbin[128], manifest[128];
-};
-
-static void write_file(const char *path, const char *text, size_t len)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-
-/* The UUID tests/fakexrt/module.mk writes into its card image's header. */
-#define CARD_UUID "4c4c2d66616b65787274000000000001"
-
-static void rig_manifest(struct rig *r, unsigned abi, const char *uuid)
-{
-	char text[1024];
-	int len = snprintf(text, sizeof text,
-			   "# made by test_ll_accel\nformat 1\nabi %u\nplatform fakexrt\n"
-			   "target fakexrt\nclock_mhz 300\nleaf_cores %d\n"
-			   "uuid %s\n"
-			   "kernel llk_leaves offsets:bo data:bo n:u32 alg:u32 leaves:bo info:bo\n"
-			   "kernel llk_merkle leaves:bo n:u32 alg:u32 root:bo info:bo\n",
-			   abi, LLK_LEAF_CORES, uuid);
-	write_file(r->manifest, text, (size_t)len);
-}
-
 static int rig_setup(void **state)
 {
-	struct rig *r = calloc(1, sizeof *r);
-	char exe[PATH_MAX], path[256];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	assert_true(n > 0);
-	exe[n] = 0;
-	*strrchr(exe, '/') = 0;		/* <variant>/tests */
-	*strrchr(exe, '/') = 0;		/* <variant> */
-	snprintf(r->library, sizeof r->library, "%s/lib/libfakexrt.so", exe);
-	/* the card image (a whole xclbin header) is the release build's */
-	snprintf(r->image, sizeof r->image, "%s/fakexrt/ledgerline.xclbin", exe);
-	if (access(r->image, R_OK) != 0)
-		snprintf(r->image, sizeof r->image, "%s/../fakexrt/ledgerline.xclbin", exe);
-	snprintf(r->dir, sizeof r->dir, "/tmp/test_ll_accel.XXXXXX");
-	assert_non_null(mkdtemp(r->dir));
-	const char *parts[] = { "sys", "sys/bus", "sys/bus/pci", "sys/bus/pci/drivers",
-				"sys/bus/pci/drivers/xocl", "sys/bus/pci/drivers/xocl/0000:65:00.1" };
-	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-		snprintf(path, sizeof path, "%s/%s", r->dir, parts[i]);
-		assert_int_equal(mkdir(path, 0755), 0);
-	}
-	snprintf(r->xclbin, sizeof r->xclbin, "%s/ledgerline.xclbin", r->dir);
-	snprintf(r->manifest, sizeof r->manifest, "%s/ledgerline.manifest", r->dir);
-	char copy[PATH_MAX * 2 + 300];
-	snprintf(copy, sizeof copy, "cp '%s' '%s'", r->image, r->xclbin);
-	assert_int_equal(system(copy), 0);
-	rig_manifest(r, LLK_ABI_VERSION, CARD_UUID);
-	setenv("XILINX_XRT", r->dir, 1);
+	struct test_fakexrt *r = calloc(1, sizeof *r);
+	assert_non_null(r);
+	test_fakexrt_open(r);
 	*state = r;
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int rig_teardown(void **state)
 {
-	struct rig *r = *state;
-	nftw(r->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	unsetenv("FAKEXRT_FAIL");
-	unsetenv("FAKEXRT_CORRUPT");
-	unsetenv("FAKEXRT_HANG");
-	free(r);
+	test_fakexrt_close(*state);
+	free(*state);
 	return 0;
 }
 
-static struct ll_accel_cfg rig_cfg(const struct rig *r, const char *backend)
+static struct ll_accel_cfg rig_cfg(const struct test_fakexrt *r, const char *backend)
 {
 	return (struct ll_accel_cfg){ .backend = backend, .xclbin = r->xclbin,
 				      .xrt_library = r->library, .probe_root = r->dir,
@@ -151,7 +82,7 @@ static struct ll_accel_cfg rig_cfg(const struct rig *r, const char *backend)
 /* Random jobs, 0 to 4,096 records of 0 to 1,200 bytes, both algorithms, on each backend. */
 static void test_backends_agree_with_host_crypto(void **state)
 {
-	struct rig *r = *state;
+	struct test_fakexrt *r = *state;
 	const char *names[] = { "cpu", "hlsemu", "xrt" };
 	/* the edges, and three sizes drawn from the seed */
 	uint32_t sizes[] = { 0, 1, 2, 3, 7, 64, 65, 4096, 0, 0, 0 };
@@ -188,7 +119,7 @@ static void test_backends_agree_with_host_crypto(void **state)
 /* Up to jobs_in_flight are queued, the next is refused, and they come back in order. */
 static void test_queue_is_bounded_and_in_order(void **state)
 {
-	struct rig *r = *state;
+	struct test_fakexrt *r = *state;
 	const char *names[] = { "cpu", "xrt" };
 	for (size_t b = 0; b < 2; b++) {
 		struct ll_accel_cfg cfg = rig_cfg(r, names[b]);
@@ -249,7 +180,7 @@ static void test_submit_refuses_bad_jobs(void **state)
 /* Each reason xrt cannot run: a clear error by name, the CPU (with the reason) for auto. */
 static void test_xrt_open_errors(void **state)
 {
-	struct rig *r = *state;
+	struct test_fakexrt *r = *state;
 	struct {
 		const char *what;
 		int rc;
@@ -275,7 +206,7 @@ static void test_xrt_open_errors(void **state)
 			cfg.xclbin = "/nonexistent/ledgerline.xclbin";
 			break;
 		case 3:
-			rig_manifest(r, LLK_ABI_VERSION + 1, CARD_UUID);
+			test_fakexrt_manifest(r, LLK_ABI_VERSION + 1, TEST_FAKEXRT_UUID);
 			break;
 		case 4:
 			cfg.xrt_library = "/nonexistent/libxrt_coreutil.so.2";
@@ -290,7 +221,7 @@ static void test_xrt_open_errors(void **state)
 			setenv("FAKEXRT_CORRUPT", "llk_merkle@1", 1);
 			break;
 		case 8:	/* the manifest beside the xclbin is another build's */
-			rig_manifest(r, LLK_ABI_VERSION, "4c4c2d66616b65787274000000000002");
+			test_fakexrt_manifest(r, LLK_ABI_VERSION, "4c4c2d66616b65787274000000000002");
 			break;
 		}
 		ll_accel_t *a = NULL;
@@ -304,7 +235,7 @@ static void test_xrt_open_errors(void **state)
 		assert_non_null(strstr(info.reason, "auto"));
 		ll_accel_close(a);
 		setenv("XILINX_XRT", r->dir, 1);
-		rig_manifest(r, LLK_ABI_VERSION, CARD_UUID);
+		test_fakexrt_manifest(r, LLK_ABI_VERSION, TEST_FAKEXRT_UUID);
 		unsetenv("FAKEXRT_FAIL");
 		unsetenv("FAKEXRT_CORRUPT");
 	}
@@ -326,7 +257,7 @@ static void test_xrt_open_errors(void **state)
  */
 static void test_xrt_faults_fall_back_to_cpu(void **state)
 {
-	struct rig *r = *state;
+	struct test_fakexrt *r = *state;
 	/*
 	 * The self-test is two jobs (one per algorithm): each runs both kernels
 	 * (so the first job's are llk_*@3 and xrtKernelRun@5) and syncs eight times
@@ -374,7 +305,7 @@ static void test_xrt_faults_fall_back_to_cpu(void **state)
  */
 static void test_xrt_hang_with_jobs_in_flight(void **state)
 {
-	struct rig *r = *state;
+	struct test_fakexrt *r = *state;
 	setenv("FAKEXRT_HANG", "llk_leaves@3", 1);
 	struct ll_accel_cfg cfg = rig_cfg(r, "xrt");
 	cfg.jobs_in_flight = 4;
@@ -408,7 +339,7 @@ static void test_xrt_hang_with_jobs_in_flight(void **state)
  */
 static void test_xrt_checks_are_sampled_after_start_up(void **state)
 {
-	struct rig *r = *state;
+	struct test_fakexrt *r = *state;
 	/* jobs 110, 120 and 130 are checked; the self-test's two merkle runs come first */
 	setenv("FAKEXRT_CORRUPT", "llk_merkle@122", 1);
 	struct ll_accel_cfg cfg = rig_cfg(r, "xrt");

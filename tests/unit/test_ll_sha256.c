@@ -9,43 +9,7 @@
 #include "ll_sha256.h"
 #include "ll_test_util.h"
 
-#define MAX_MSG (64 * 1024)
-
-/* Calls check(msg, len, md) for each Len/Msg/MD record of a CAVP .rsp file. */
-static int for_each_cavp(const char *file, void (*check)(const uint8_t *, size_t, const uint8_t *))
-{
-	FILE *f = test_open_vector(file);
-	char *line = NULL;
-	size_t cap = 0;
-	long bits = -1;
-	uint8_t *msg = malloc(MAX_MSG);
-	uint8_t md[32];
-	long msg_len = -1;
-	int records = 0;
-
-	assert_non_null(msg);
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (sscanf(line, "Len = %ld", &bits) == 1)
-			continue;
-		if (strncmp(line, "Msg = ", 6) == 0) {
-			msg_len = test_hex_decode(line + 6, msg, MAX_MSG);
-			assert_true(msg_len >= 0);
-			if (bits == 0)	/* CAVP writes "00" for the empty message */
-				msg_len = 0;
-			assert_int_equal(msg_len * 8, bits);
-		} else if (strncmp(line, "MD = ", 5) == 0) {
-			assert_int_equal(test_hex_decode(line + 5, md, sizeof md), 32);
-			check(msg, (size_t)msg_len, md);
-			records++;
-		}
-	}
-	free(line);
-	free(msg);
-	fclose(f);
-	return records;
-}
-
+/* One CAVP record, hashed in one call (test_for_each_cavp reads the file). */
 static void check_one_shot(const uint8_t *msg, size_t len, const uint8_t *md)
 {
 	uint8_t got[32];
@@ -77,10 +41,10 @@ static void check_incremental(const uint8_t *msg, size_t len, const uint8_t *md)
 static void test_sha256_cavp_short_and_long(void **state)
 {
 	(void)state;
-	assert_int_equal(for_each_cavp("sha256/SHA256ShortMsg.rsp", check_one_shot), 65);
-	assert_int_equal(for_each_cavp("sha256/SHA256LongMsg.rsp", check_one_shot), 64);
-	assert_int_equal(for_each_cavp("sha256/SHA256ShortMsg.rsp", check_incremental), 65);
-	assert_int_equal(for_each_cavp("sha256/SHA256LongMsg.rsp", check_incremental), 64);
+	assert_int_equal(test_for_each_cavp("sha256/SHA256ShortMsg.rsp", check_one_shot), 65);
+	assert_int_equal(test_for_each_cavp("sha256/SHA256LongMsg.rsp", check_one_shot), 64);
+	assert_int_equal(test_for_each_cavp("sha256/SHA256ShortMsg.rsp", check_incremental), 65);
+	assert_int_equal(test_for_each_cavp("sha256/SHA256LongMsg.rsp", check_incremental), 64);
 }
 
 /* SHAVS Monte Carlo: MD_i = SHA256(MD_{i-3} || MD_{i-2} || MD_{i-1}), 1000 per checkpoint. */

@@ -1,5 +1,6 @@
 /* Unit suite for host/chain ll_solo: the three cut rules, durable callbacks in
- * height order carrying the right txids, backpressure, periodic sync, restart. */
+ * height order carrying the right txids, backpressure, periodic sync, restart;
+ * run without an accelerator, then on each backend (xrt over tests/fakexrt). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +58,13 @@ static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t
 
 /* The accelerator backend the group runs with: NULL for none (hashing in solo's thread). */
 static const char *accel_backend;
+static struct test_fakexrt card;	/* for "xrt": tests/fakexrt as the card */
+
+static struct ll_accel_cfg accel_cfg(void)
+{
+	return (struct ll_accel_cfg){ .backend = accel_backend, .xclbin = card.xclbin,
+				      .xrt_library = card.library, .probe_root = card.dir };
+}
 
 struct fixture {
 	char dir[64];
@@ -80,8 +88,8 @@ static int setup(void **state)
 	pthread_mutex_init(&f->seen.mu, NULL);
 	if (ll_chain_open(&f->cfg, &f->chain) < 0)
 		return -1;
-	if (accel_backend &&
-	    ll_accel_open(&(struct ll_accel_cfg){ .backend = accel_backend }, &f->accel) < 0)
+	struct ll_accel_cfg ac = accel_cfg();
+	if (accel_backend && ll_accel_open(&ac, &f->accel) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -422,9 +430,9 @@ static void disk_full_child(struct fixture *f, const char *dir)
 	struct ll_solo_cfg scfg = base_cfg(f);
 	scfg.max_records = 20;
 	/* the child's own accelerator (threads do not come across a fork) */
+	struct ll_accel_cfg ac = accel_cfg();
 	if (accel_backend)
-		TEST_CHILD_CHECK(ll_accel_open(&(struct ll_accel_cfg){ .backend = accel_backend },
-					       &scfg.accel) == 0);
+		TEST_CHILD_CHECK(ll_accel_open(&ac, &scfg.accel) == 0);
 	TEST_CHILD_CHECK(ll_solo_start(chain, &scfg, &s) == 0);
 
 	/* fill until the loop stalls and refuses */
@@ -523,5 +531,9 @@ int main(void)
 	failed += cmocka_run_group_tests_name("ll_solo, accel cpu", tests, NULL, NULL);
 	accel_backend = "hlsemu";
 	failed += cmocka_run_group_tests_name("ll_solo, accel hlsemu", tests, NULL, NULL);
+	accel_backend = "xrt";
+	test_fakexrt_open(&card);
+	failed += cmocka_run_group_tests_name("ll_solo, accel xrt on fakexrt", tests, NULL, NULL);
+	test_fakexrt_close(&card);
 	return failed;
 }
