@@ -32,6 +32,7 @@ struct ll_admit {
 	struct ll_admit_stats stats;
 	/* per frame: each record's client, and chain id || record to verify */
 	struct client *owner[LL_WIRE_MAX_RECORDS];
+	unsigned signed_records;	/* of the frame: none for a gateway's, so no verify loop */
 	uint8_t msg[4 + UINT16_MAX];
 };
 
@@ -137,6 +138,7 @@ static enum ll_wire_verdict check_one_client(ll_admit_t *a, const struct ll_wire
 		if (!scheme_allowed(c, f->rec[i].scheme))
 			return LL_WIRE_BAD_SIGNATURE;
 		a->owner[i] = c;
+		a->signed_records += f->rec[i].scheme != LL_WIRE_SCHEME_NONE;
 	}
 	/* rising nonces above the highest one seen are all new */
 	for (unsigned i = 0; c->window.any && i < f->count && f->rec[i].nonce <= c->window.highest;
@@ -158,6 +160,7 @@ static enum ll_wire_verdict check_mixed(ll_admit_t *a, const struct ll_wire_fram
 			return LL_WIRE_UNKNOWN_CLIENT;
 		if (!scheme_allowed(c, r->scheme))
 			return LL_WIRE_BAD_SIGNATURE;
+		a->signed_records += r->scheme != LL_WIRE_SCHEME_NONE;
 		if (ll_replay_check(&c->window, r->nonce) != LL_REPLAY_NEW)
 			return LL_WIRE_REPLAY;
 		for (unsigned j = 0; j < i; j++)
@@ -188,11 +191,12 @@ enum ll_wire_verdict ll_admit_frame(ll_admit_t *a, const struct ll_wire_frame *f
 		return drop(a, LL_WIRE_CHAIN_MISMATCH);
 
 	/* who sent each record, in the scheme they registered, no nonce twice, within rate */
+	a->signed_records = 0;
 	enum ll_wire_verdict v = one_client_rising(f) ? check_one_client(a, f, now_ns) :
 							check_mixed(a, f, now_ns);
 	if (v != LL_WIRE_OK)
 		return drop(a, v);
-	for (unsigned i = 0; i < f->count; i++) {
+	for (unsigned i = 0; a->signed_records && i < f->count; i++) {
 		const struct ll_wire_record *r = &f->rec[i];
 		if (r->scheme == LL_WIRE_SCHEME_NONE)
 			continue;
