@@ -19,7 +19,10 @@ DPDK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libdpdk 2>/dev/null)
 DPDK_LIBS   := $(shell $(PKG_CONFIG) --libs libdpdk 2>/dev/null)
 # ipsec-mb ships no .pc file; Debian puts it in the default paths.
 IPSECMB    := -lIPSec_MB
-LDLIBS_LIB := $(IPSECMB) -lpthread
+INIH       := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null || echo -linih)
+JANSSON    := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+MHD        := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LDLIBS_LIB := $(IPSECMB) $(INIH) $(JANSSON) $(MHD) $(LIBCRYPTO) -lpthread
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
@@ -39,11 +42,13 @@ EXTRA_TEST   :=
 all:
 
 include host/common/module.mk
+include host/config/module.mk
 include host/crypto/module.mk
 include hls/module.mk
 include host/chain/module.mk
 include host/store/module.mk
 include host/accel/module.mk
+include host/admin/module.mk
 include host/tools/module.mk
 include host/bench/module.mk
 include dataplane/wire/module.mk
@@ -55,6 +60,7 @@ include tests/fuzz/module.mk
 include tests/integration/module.mk
 include tests/fakexrt/module.mk
 include bitstreams/module.mk
+include contrib/module.mk
 
 # variant_rules(name, dir, cflags): objects, the library and every program of a variant.
 define variant_rules

@@ -105,6 +105,53 @@ int ll_admit_add_client(ll_admit_t *a, const struct ll_store_client *c, const ui
 	return 0;
 }
 
+int ll_admit_update_client(ll_admit_t *a, const struct ll_store_client *c, uint64_t now_ns)
+{
+	if (!a || !c || (c->scheme == LL_WIRE_SCHEME_NONE && !c->trusted))
+		return -EINVAL;
+	struct client *slot = slot_of(a, c->id);
+	if (!slot->used)
+		return -ENOENT;
+	struct ll_token_bucket bucket;
+	ll_sig_key_t *key = NULL;
+	int rc = ll_token_bucket_init(&bucket, c->rate, c->burst ? c->burst : c->rate, now_ns);
+	if (rc < 0 || (c->scheme != LL_WIRE_SCHEME_NONE &&
+		       (rc = ll_sig_key_open(c->scheme, LL_SIG_IMPL_AUTO, c->pub, c->pub_len,
+					     &key)) < 0))
+		return rc;
+	/* the window stays: it holds nonces in flight that the ledger does not have yet */
+	ll_sig_key_close(slot->key);
+	slot->scheme = c->scheme;
+	slot->trusted = c->trusted;
+	slot->key = key;
+	slot->bucket = bucket;
+	return 0;
+}
+
+int ll_admit_remove_client(ll_admit_t *a, const uint8_t id[32])
+{
+	if (!a || !id)
+		return -EINVAL;
+	struct client *slot = slot_of(a, id);
+	if (!slot->used)
+		return -ENOENT;
+	ll_sig_key_close(slot->key);
+	/* backward-shift deletion: each later entry of the run that may sit in the
+	 * hole (its home is not cyclically between the hole and it) moves into it,
+	 * so every lookup still finds its entry before an empty slot */
+	uint32_t mask = a->slots - 1, hole = (uint32_t)(slot - a->table);
+	for (uint32_t j = (hole + 1) & mask; a->table[j].used; j = (j + 1) & mask) {
+		uint32_t home = ll_key_id_slot(a->table[j].id, a->slots);
+		if (((j - home) & mask) >= ((j - hole) & mask)) {
+			a->table[hole] = a->table[j];
+			hole = j;
+		}
+	}
+	a->table[hole] = (struct client){ 0 };
+	a->clients--;
+	return 0;
+}
+
 static enum ll_wire_verdict drop(ll_admit_t *a, enum ll_wire_verdict v)
 {
 	a->stats.dropped[v]++;

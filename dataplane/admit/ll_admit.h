@@ -42,6 +42,16 @@ int ll_admit_add_client(ll_admit_t *a, const struct ll_store_client *c, const ui
 			size_t state_len, uint64_t now_ns);
 
 /*
+ * ll_admit_update_client - replaces a registered client's key, scheme and rate,
+ * keeping its replay window (nonces in flight stay replays). Returns 0;
+ * -ENOENT when it is not registered; -EINVAL as ll_admit_add_client.
+ */
+int ll_admit_update_client(ll_admit_t *a, const struct ll_store_client *c, uint64_t now_ns);
+
+/* ll_admit_remove_client - forgets a client: its frames are unknown_client. 0 or -ENOENT. */
+int ll_admit_remove_client(ll_admit_t *a, const uint8_t id[32]);
+
+/*
  * ll_admit_frame - checks every record of f (parsed by ll_wire_parse against
  * this chain id) at now_ns: LL_WIRE_OK and the frame's nonces are now in
  * flight (a repeat is a replay) and its tokens taken, or the verdict that

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -24,6 +25,7 @@
 
 #include "ll_admit.h"
 #include "ll_log.h"
+#include "ll_store.h"
 #include "ll_time.h"
 
 #define RX_BURST 32
@@ -291,20 +293,53 @@ unsigned ll_dp_rx_burst(struct ll_dp_rx *rx, struct rte_mbuf **m, unsigned n, ui
 	return admitted;
 }
 
+/* Client changes from the management plane, in order; each freed once applied. */
+static void apply_control(struct ll_dp_rx *rx)
+{
+	struct ll_dp_control *c;
+	while (rte_ring_dequeue(rx->control, (void **)&c) == 0) {
+		int rc;
+		if (c->remove) {
+			rc = ll_admit_remove_client(rx->admit, c->client->id);
+		} else {
+			uint64_t now = ll_time_mono_ns();
+			rc = ll_admit_update_client(rx->admit, c->client, now);
+			if (rc == -ENOENT)
+				rc = ll_admit_add_client(rx->admit, c->client, c->state, c->state_len,
+							 now);
+		}
+		rx->control_rc = rc;
+		__atomic_store_n(&rx->control_done, c->seq, __ATOMIC_RELEASE);
+		free(c->client);
+		free(c->state);
+		free(c);
+	}
+}
+
 int ll_dp_rx_main(void *arg)
 {
 	struct ll_dp_rx *rx = arg;
 	struct rte_mbuf *burst[RX_BURST];
 	LL_INFO("dp", "RX lcore %u polls port %u queue %u", rte_lcore_id(), rx->port, rx->queue);
 	while (!*rx->stop) {
-		uint16_t n = rte_eth_rx_burst(rx->port, rx->queue, burst, RX_BURST);
+		/* a look at the control ring every 64 rounds: two loads, off the packet path */
+		if (rx->control && (rx->stats.polls & 63) == 0 && rte_ring_count(rx->control))
+			apply_control(rx);
 		rx->stats.polls++;
+		if (rx->paused && *rx->paused) {
+			rx->stats.idle_polls++;
+			rte_delay_us_sleep(100);
+			continue;
+		}
+		uint16_t n = rte_eth_rx_burst(rx->port, rx->queue, burst, RX_BURST);
 		if (n == 0) {
 			rx->stats.idle_polls++;
 			continue;
 		}
 		ll_dp_rx_burst(rx, burst, n, ll_time_mono_ns());
 	}
+	if (rx->control)
+		apply_control(rx);	/* nothing may wait on a stopped lcore */
 	return 0;
 }
 

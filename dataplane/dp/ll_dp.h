@@ -13,6 +13,7 @@
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
+struct ll_store_client;
 typedef struct ll_admit ll_admit_t;
 typedef struct ll_dp_port ll_dp_port_t;
 
@@ -57,6 +58,20 @@ struct ll_dp_rx_stats {
 	uint64_t polls, idle_polls;
 };
 
+/*
+ * A change to an RX lcore's admission table, from the management plane: put
+ * (add, or update keeping the replay window) or remove a client. The lcore
+ * applies it between bursts, frees it, and publishes seq and the result in
+ * control_done and control_rc.
+ */
+struct ll_dp_control {
+	uint64_t seq;
+	bool remove;
+	struct ll_store_client *client;	/* owned by the message */
+	uint8_t *state;			/* the committed window, for a new client (or NULL) */
+	size_t state_len;
+};
+
 /* One RX lcore's state: its queue, its admission table, its ring to the orderer. */
 struct ll_dp_rx {
 	uint16_t port, queue;
@@ -65,6 +80,10 @@ struct ll_dp_rx {
 	ll_admit_t *admit;
 	struct rte_ring *to_order;	/* admitted frames (single producer: this lcore) */
 	volatile bool *stop;
+	volatile bool *paused;		/* set: leave the port's queue alone */
+	struct rte_ring *control;	/* struct ll_dp_control *, one producer */
+	uint64_t control_done;		/* atomic: the last change applied */
+	int control_rc;			/* its result, published before control_done */
 	struct ll_dp_rx_stats stats;
 	struct ll_wire_frame frame;	/* scratch: the frame being checked */
 };
@@ -78,7 +97,11 @@ struct ll_dp_rx {
  */
 unsigned ll_dp_rx_burst(struct ll_dp_rx *rx, struct rte_mbuf **m, unsigned n, uint64_t now_ns);
 
-/* ll_dp_rx_main - an RX lcore: polls its queue in bursts until *stop. Arg: ll_dp_rx. */
+/*
+ * ll_dp_rx_main - an RX lcore: polls its queue in bursts until *stop, applying
+ * control messages between bursts; while *paused it only sleeps (100 us a
+ * round) and applies them. Arg: ll_dp_rx.
+ */
 int ll_dp_rx_main(void *arg);
 
 /* Where a frame came from: what a receipt goes back to (network byte order). */

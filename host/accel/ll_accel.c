@@ -104,7 +104,8 @@ static void take_out_of_service(ll_accel_t *a, const char *why)
 /* Whether this job's device result is recomputed: all at start-up, then 1 in check_every. */
 static bool check_due(ll_accel_t *a)
 {
-	if (a->info.jobs < LL_ACCEL_STARTUP_CHECKS || ++a->since_check >= a->cfg.check_every) {
+	if (a->info.jobs < LL_ACCEL_STARTUP_CHECKS ||
+	    ++a->since_check >= __atomic_load_n(&a->cfg.check_every, __ATOMIC_RELAXED)) {
 		a->since_check = 0;
 		return true;
 	}
@@ -276,6 +277,12 @@ int ll_accel_run(ll_accel_t *a, struct ll_accel_job *job)
 	if ((rc = ll_accel_wait(a, &done)) < 0)
 		return rc;
 	return done == job ? job->status : -EBUSY;	/* another job was in flight */
+}
+
+void ll_accel_set_check_every(ll_accel_t *a, uint32_t n)
+{
+	if (a && n)
+		__atomic_store_n(&a->cfg.check_every, n, __ATOMIC_RELAXED);
 }
 
 void ll_accel_info(ll_accel_t *a, struct ll_accel_info *out)

@@ -96,4 +96,7 @@ int ll_accel_run(ll_accel_t *a, struct ll_accel_job *job);
 /* ll_accel_info - a snapshot of what runs and its counters (any thread). */
 void ll_accel_info(ll_accel_t *a, struct ll_accel_info *out);
 
+/* ll_accel_set_check_every - 1 device job in n is recomputed on the CPU (n > 0); any thread. */
+void ll_accel_set_check_every(ll_accel_t *a, uint32_t n);
+
 #endif /* LL_ACCEL_H */

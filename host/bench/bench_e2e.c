@@ -67,8 +67,11 @@ static int read_sample(const char *path, struct sample *s)
 static double run_daemon(const char *dir, const char *pcap, const char *clients)
 {
 	char ledgerlined[PATH_MAX], vdev[256], ledger[128], stats[128], log[128], prefix[32];
+	char admin[128], audit[128];
 	if (ll_bench_tool("ledgerlined", ledgerlined, sizeof ledgerlined) < 0)
 		return 0;
+	snprintf(admin, sizeof admin, "%s/admin.sock", dir);
+	snprintf(audit, sizeof audit, "%s/audit.log", dir);
 	snprintf(vdev, sizeof vdev, "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", pcap);
 	snprintf(ledger, sizeof ledger, "%s/ledger", dir);
 	snprintf(stats, sizeof stats, "%s/stats.json", dir);
@@ -81,7 +84,8 @@ static double run_daemon(const char *dir, const char *pcap, const char *clients)
 			 "--ledger", ledger, "--clients", (char *)clients, "--stats", stats,
 			 "--stats-ms", "10", "--sync", "periodic", "--block-records", "10000",
 			 "--block-wait-us", "5000", "--ring-frames", "65536", "--rx-mbufs", "131072",
-			 "--log-level", "warn", NULL };
+			 "--log-level", "warn", "--admin-socket", admin, "--audit-log", audit,
+			 "--metrics-listen", "", NULL };
 	int pid = ll_bench_start(argv, log);
 	if (pid < 0)
 		return 0;
@@ -161,7 +165,7 @@ static int receipt_latency(const char *dir, double tx_per_second, double seconds
 {
 	char ledgerlined[PATH_MAX], txgen[PATH_MAX], bpf[PATH_MAX], vdev[PATH_MAX + 64];
 	char keys[128], clients[128], ledger[128], stats[128], log[128], out[128], line[512];
-	char rate[24], count[24];
+	char rate[24], count[24], admin[128], audit[128];
 	int rc;
 	if ((rc = ll_bench_tool("ledgerlined", ledgerlined, sizeof ledgerlined)) < 0 ||
 	    (rc = ll_bench_tool("txgen", txgen, sizeof txgen)) < 0 ||
@@ -174,6 +178,8 @@ static int receipt_latency(const char *dir, double tx_per_second, double seconds
 	snprintf(stats, sizeof stats, "%s/lat.stats", dir);
 	snprintf(log, sizeof log, "%s/lat.log", dir);
 	snprintf(out, sizeof out, "%s/lat.out", dir);
+	snprintf(admin, sizeof admin, "%s/lat.admin.sock", dir);
+	snprintf(audit, sizeof audit, "%s/lat.audit.log", dir);
 	/* 4 records a frame; enough frames for `seconds` at that rate */
 	snprintf(rate, sizeof rate, "%.0f", tx_per_second / 4);
 	snprintf(count, sizeof count, "%.0f", tx_per_second / 4 * seconds);
@@ -184,7 +190,9 @@ static int receipt_latency(const char *dir, double tx_per_second, double seconds
 	char *daemon[] = { "ip", "netns", "exec", "llbench-app", ledgerlined, "-l", "0-1",
 			   "--no-huge", "-m", "512", "--no-pci", "--file-prefix", "llbenchlat",
 			   "--log-level", "error", "--vdev", vdev, "--", "--ledger", ledger,
-			   "--clients", clients, "--stats", stats, "--log-level", "warn", NULL };
+			   "--clients", clients, "--stats", stats, "--log-level", "warn",
+			   "--admin-socket", admin, "--audit-log", audit, "--metrics-listen", "",
+			   NULL };
 	char *send[] = { "ip", "netns", "exec", "llbench-cli", txgen, "send", "--keys", keys,
 			 "--to", "10.77.0.1:7400", "--count", count, "--rate", rate, "--records",
 			 "4", "--receipt", NULL };

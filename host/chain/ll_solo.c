@@ -59,6 +59,7 @@ struct ll_solo {
 	unsigned durable;		/* the oldest committed, not yet reported */
 	unsigned unreported;		/* slots from durable up to commit */
 	bool stopping, hash_done;
+	bool drained;			/* ll_solo_drain joined the threads */
 	unsigned hashing, max_hashing;	/* slots on the accelerator, and its bound */
 	int last_error;
 	uint64_t last_sync_ns;
@@ -272,7 +273,8 @@ static void *hash_main(void *arg)
 		}
 		struct slot *open = &s->slots[s->fill];
 		bool has_open = open->state == SLOT_FILLING && open->n > 0;
-		uint64_t due = has_open ? open->first_ns + (uint64_t)s->cfg.max_wait_us * 1000 : 0;
+		uint64_t wait_us = __atomic_load_n(&s->cfg.max_wait_us, __ATOMIC_RELAXED);
+		uint64_t due = has_open ? open->first_ns + wait_us * 1000 : 0;
 		if (has_open && (s->stopping || ll_time_mono_ns() >= due)) {
 			cut(s);
 			continue;
@@ -389,7 +391,9 @@ static void *commit_main(void *arg)
 		if (s->cfg.periodic_sync) {
 			uint64_t now = ll_time_mono_ns();
 			bool idle = s->slots[s->commit].state != SLOT_HASHED;
-			if (!idle && now - s->last_sync_ns < (uint64_t)s->cfg.sync_interval_ms * 1000000)
+			uint64_t interval_ms = __atomic_load_n(&s->cfg.sync_interval_ms,
+							       __ATOMIC_RELAXED);
+			if (!idle && now - s->last_sync_ns < interval_ms * 1000000)
 				continue;
 			pthread_mutex_unlock(&s->mu);
 			rc = ll_chain_sync(s->chain);
@@ -500,17 +504,38 @@ void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void ll_solo_set_timing(ll_solo_t *s, uint32_t max_wait_us, uint32_t sync_interval_ms)
+{
+	__atomic_store_n(&s->cfg.max_wait_us, max_wait_us, __ATOMIC_RELAXED);
+	if (sync_interval_ms)
+		__atomic_store_n(&s->cfg.sync_interval_ms, sync_interval_ms, __ATOMIC_RELAXED);
+	/* the hash thread may be waiting out the old cut time */
+	pthread_mutex_lock(&s->mu);
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int ll_solo_drain(ll_solo_t *s)
+{
+	if (!s)
+		return 0;
+	if (!s->drained) {
+		pthread_mutex_lock(&s->mu);
+		s->stopping = true;
+		pthread_cond_broadcast(&s->changed);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->hash_thread, NULL);
+		pthread_join(s->commit_thread, NULL);
+		s->drained = true;
+	}
+	return s->last_error;
+}
+
 int ll_solo_stop(ll_solo_t *s, struct ll_solo_stats *final)
 {
 	if (!s)
 		return 0;
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->hash_thread, NULL);
-	pthread_join(s->commit_thread, NULL);
-	int rc = s->last_error;
+	int rc = ll_solo_drain(s);
 	if (final)
 		*final = s->stats;
 	pthread_cond_destroy(&s->changed);

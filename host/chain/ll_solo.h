@@ -99,10 +99,23 @@ int ll_solo_submit_many(ll_solo_t *s, const struct ll_solo_record *recs, uint32_
 void ll_solo_stats(ll_solo_t *s, struct ll_solo_stats *out);
 
 /*
- * ll_solo_stop - refuses new records, cuts the open block, commits everything
- * cut (waiting out a full disk), fires the durable callbacks, joins the threads
- * and frees the loop; the counters as it stopped go to *final (may be NULL).
- * Returns 0, or the last commit error. NULL is a no-op.
+ * ll_solo_set_timing - the runtime tunables: max_wait_us, and sync_interval_ms
+ * (0: unchanged); the loop takes them at its next cut or sync. Any thread.
+ */
+void ll_solo_set_timing(ll_solo_t *s, uint32_t max_wait_us, uint32_t sync_interval_ms);
+
+/*
+ * ll_solo_drain - refuses new records, cuts the open block, commits everything
+ * cut (waiting out a full disk), fires the durable callbacks and joins the
+ * threads; ll_solo_stats still answers after. Returns 0, or the last commit
+ * error. Once; by the thread that will call ll_solo_stop.
+ */
+int ll_solo_drain(ll_solo_t *s);
+
+/*
+ * ll_solo_stop - ll_solo_drain (when not done yet), then frees the loop; the
+ * counters as it stopped go to *final (may be NULL). Returns 0, or the last
+ * commit error. NULL is a no-op.
  */
 int ll_solo_stop(ll_solo_t *s, struct ll_solo_stats *final);
 

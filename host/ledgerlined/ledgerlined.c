@@ -1,7 +1,7 @@
 /* ledgerlined, the appliance: signed transactions off a DPDK port, validated,
- * ordered into blocks, committed to LMDB, receipted.
- *   ledgerlined [EAL options] -- --ledger DIR [options]
- * Options are flags until the configuration file lands (see README). */
+ * ordered into blocks, committed to LMDB, receipted; run from its admin socket.
+ *   ledgerlined [-c FILE] [options]                  (EAL from [dataplane])
+ *   ledgerlined EAL-OPTIONS -- [-c FILE] [options]   (EAL as given) */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -9,15 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 
 #include "ll_appliance.h"
+#include "ll_config.h"
 #include "ll_dp.h"
-#include "ll_hash.h"
-#include "ll_job.h"
+#include "ll_err.h"
 #include "ll_log.h"
+#include "ll_settings.h"
 #include "ll_xdp.h"
+
+#define MAX_EAL_ARGS 32
+#define TOKEN_MIN 16
 
 static volatile bool stop_requested;
 
@@ -27,140 +33,205 @@ static void on_signal(int sig)
 	stop_requested = true;
 }
 
+/* The flags that set one key each (the names they had before the config file). */
+static const struct {
+	const char *flag, *key;
+} flags[] = {
+	{ "ledger", "ledger.path" },
+	{ "chain-id", "ledger.chain_id" },
+	{ "alg", "ledger.hash" },
+	{ "sync", "ledger.sync" },
+	{ "sync-interval-ms", "ledger.sync_interval_ms" },
+	{ "block-records", "block.max_records" },
+	{ "block-bytes", "block.max_bytes" },
+	{ "block-wait-us", "block.max_wait_us" },
+	{ "blocks-in-flight", "block.in_flight" },
+	{ "clients", "dataplane.clients_file" },
+	{ "port", "dataplane.port_name" },
+	{ "udp-port", "dataplane.udp_port" },
+	{ "max-clients", "dataplane.max_clients" },
+	{ "ring-frames", "dataplane.ring_frames" },
+	{ "rx-mbufs", "dataplane.rx_mbufs" },
+	{ "accel", "accel.backend" },
+	{ "xclbin", "accel.xclbin" },
+	{ "accel-check-every", "accel.check_every" },
+	{ "accel-timeout-ms", "accel.timeout_ms" },
+	{ "xrt-library", "accel.xrt_library" },
+	{ "accel-probe-root", "accel.probe_root" },
+	{ "admin-socket", "admin.socket" },
+	{ "admin-tcp", "admin.tcp_listen" },
+	{ "token-file", "admin.token_file" },
+	{ "audit-log", "admin.audit_log" },
+	{ "metrics-listen", "metrics.listen" },
+	{ "stats", "stats.file" },
+	{ "stats-ms", "stats.interval_ms" },
+	{ "log-level", "log.level" },
+};
+
+enum { OPT_SET = 1000, OPT_PRINT, OPT_CHECK, OPT_VERSION, OPT_FLAG };
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ledgerlined [EAL options] -- --ledger DIR [options]\n"
-		"  --ledger DIR          the LMDB ledger (created when empty)\n"
-		"  --chain-id N          (1)\n"
-		"  --alg sha256|sm3      (sha256)\n"
-		"  --clients FILE        register these clients at start: lines of\n"
-		"                        '<scheme 0|1|2> <public key hex> <trusted 0|1> [rate [burst]]'\n"
-		"  --port NAME           the DPDK device (default: the first port)\n"
-		"  --udp-port N          the ingest port (7400)\n"
-		"  --block-records N     cut a block at N records (1000)\n"
-		"  --block-bytes N       or before N bytes (4194304)\n"
-		"  --block-wait-us N     or N us after its first record (2000)\n"
-		"  --blocks-in-flight N  cut blocks hashing or committing, 2..8 (4)\n"
-		"  --sync full|periodic  fsync each block, or every --sync-interval-ms (full)\n"
-		"  --sync-interval-ms N  (50)\n"
-		"  --max-clients N       (65536)\n"
-		"  --ring-frames N       each RX lcore's ring to the orderer (4096)\n"
-		"  --rx-mbufs N          the RX mbuf pool (16384)\n"
-		"  --accel NAME          what hashes blocks: auto|cpu|hlsemu|xrt (auto: the card\n"
-		"                        when one and a matching xclbin are found, else cpu)\n"
-		"  --xclbin FILE         the card's xclbin, its .manifest beside it\n"
-		"                        (" LL_ACCEL_XCLBIN ")\n"
-		"  --accel-check-every N recompute 1 device job in N on the CPU (1000)\n"
-		"  --accel-timeout-ms N  a kernel run longer than this is a device fault (2000)\n"
-		"  --xrt-library FILE    the XRT runtime to load (libxrt_coreutil.so.2)\n"
-		"  --accel-probe-root DIR  where sys/ is searched for a card (/; for tests)\n"
-		"  --stats FILE          counters as JSON, rewritten every --stats-ms (500)\n"
-		"  --log-level LEVEL     error|warn|info|debug (info)\n"
-		"EAL: e.g. -l 0-1 --no-pci --vdev net_af_xdp0,iface=IF,xdp_prog=ll_xdp_filter.o\n"
-		"  (and --no-huge -m 512 without hugepages). One lcore orders, the others poll RX.\n");
+		"usage: ledgerlined [-c FILE] [options]\n"
+		"       ledgerlined EAL-OPTIONS -- [-c FILE] [options]\n"
+		"The configuration is FILE (default %s, read when it exists), then the\n"
+		"options in order. Without EAL options the DPDK command line comes from\n"
+		"[dataplane] (lcores, device, hugepages, memory_mb, file_prefix).\n"
+		"  -c, --config FILE     the configuration file\n"
+		"  --set KEY=VALUE       set one key, e.g. --set block.max_wait_us=500\n"
+		"  --print-config        print the configuration it would run with, and exit\n"
+		"  --check-config        check the configuration, say so, and exit\n"
+		"  --version, --help\n"
+		"Options that set one key each:\n", LL_SETTINGS_DEFAULT_FILE);
+	for (size_t i = 0; i < LL_ARRAY_LEN(flags); i++)
+		fprintf(f, "  --%-20s %s\n", flags[i].flag, flags[i].key);
+	fprintf(f, "Every key, its default and range: ledgerline.conf.example, or --print-config.\n"
+		   "EAL e.g.: -l 0-1 --no-pci --vdev net_af_xdp0,iface=IF,xdp_prog=ll_xdp_filter.o\n"
+		   "  (and --no-huge -m 512 without hugepages). One lcore orders, the others poll RX.\n");
 }
 
-static int number(const char *name, const char *arg, unsigned long long lo,
-		  unsigned long long hi, unsigned long long *out)
+/*
+ * One flag's value into its key; a refusal reads as the flag's, e.g.
+ * "--block-records 0: want a whole number from 1 to 65536".
+ */
+static int set_flag(struct ll_settings *s, const char *flag, const char *key, const char *value)
 {
-	char *end;
-	errno = 0;
-	*out = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || *out < lo || *out > hi) {
-		fprintf(stderr, "ledgerlined: --%s %s: want a whole number from %llu to %llu\n",
-			name, arg, lo, hi);
+	char err[LL_CONFIG_ERR_MAX], prefix[LL_CONFIG_ERR_MAX];
+	if (ll_config_set(ll_settings_table(), s, key, value, err, sizeof err) == 0)
+		return 0;
+	snprintf(prefix, sizeof prefix, "%s = %s: ", key, value);
+	const char *why = strncmp(err, prefix, strlen(prefix)) == 0 ? err + strlen(prefix) : err;
+	fprintf(stderr, "ledgerlined: --%s %s: %s\n", flag, value, why);
+	return -EINVAL;
+}
+
+/* The long options: the fixed ones, then one per entry of flags[]. */
+static void long_options(struct option *opts)
+{
+	static const struct option fixed[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "print-config", no_argument, NULL, OPT_PRINT },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < LL_ARRAY_LEN(fixed); i++)
+		opts[n++] = fixed[i];
+	for (size_t i = 0; i < LL_ARRAY_LEN(flags); i++)
+		opts[n++] = (struct option){ flags[i].flag, required_argument, NULL,
+					     OPT_FLAG + (int)i };
+	opts[n] = (struct option){ 0 };
+}
+
+struct args {
+	const char *config;		/* -c, or NULL */
+	bool print, check;
+};
+
+/*
+ * Reads the configuration: defaults, the file, then every option in order.
+ * Returns 0, 1 for --help/--version (done), or -1 (said on stderr).
+ */
+static int configure(int argc, char **argv, struct ll_settings *s, struct args *a)
+{
+	struct option opts[LL_ARRAY_LEN(flags) + 8];
+	char err[LL_CONFIG_ERR_MAX];
+	int c;
+	long_options(opts);
+	/* first pass: which file, and the options that end the run at once */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'c')
+			a->config = optarg;
+		else if (c == 'h') {
+			usage(stdout);
+			return 1;
+		} else if (c == OPT_VERSION) {
+			printf("ledgerlined %s\n", LL_VERSION);
+			return 1;
+		}
+	}
+	ll_settings_defaults(s);
+	const char *file = a->config;
+	if (!file && access(LL_SETTINGS_DEFAULT_FILE, F_OK) == 0)
+		file = LL_SETTINGS_DEFAULT_FILE;
+	if (file && ll_config_parse_file(ll_settings_table(), s, file, err, sizeof err) < 0) {
+		fprintf(stderr, "ledgerlined: %s\n", err);
+		return -1;
+	}
+	/* second pass: the options, over the file */
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'c' || c == 'h' || c == OPT_VERSION)
+			continue;
+		if (c == OPT_PRINT) {
+			a->print = true;
+		} else if (c == OPT_CHECK) {
+			a->check = true;
+		} else if (c == OPT_SET) {
+			char key[128];
+			const char *eq = strchr(optarg, '=');
+			if (!eq || (size_t)(eq - optarg) >= sizeof key) {
+				fprintf(stderr, "ledgerlined: --set %s: want KEY=VALUE\n", optarg);
+				return -1;
+			}
+			snprintf(key, sizeof key, "%.*s", (int)(eq - optarg), optarg);
+			if (ll_config_set(ll_settings_table(), s, key, eq + 1, err, sizeof err) < 0) {
+				fprintf(stderr, "ledgerlined: --set: %s\n", err);
+				return -1;
+			}
+		} else if (c >= OPT_FLAG && c < OPT_FLAG + (int)LL_ARRAY_LEN(flags)) {
+			if (set_flag(s, flags[c - OPT_FLAG].flag, flags[c - OPT_FLAG].key, optarg) < 0)
+				return -1;
+		} else {
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ledgerlined: %s: not an option (EAL options go before --)\n",
+			argv[optind]);
+		return -1;
+	}
+	if (ll_settings_check(s, err, sizeof err) < 0) {
+		fprintf(stderr, "ledgerlined: %s\n", err);
 		return -1;
 	}
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct ll_appliance_cfg *cfg)
+/*
+ * The TCP admin token: one line of at least 16 characters, in a file only its
+ * owner may read (it is a password for the whole appliance).
+ */
+static int read_token(const char *path, char *token, size_t cap)
 {
-	static const struct option longopts[] = {
-		{ "ledger", 1, 0, 'L' }, { "chain-id", 1, 0, 'c' }, { "alg", 1, 0, 'a' },
-		{ "clients", 1, 0, 'C' }, { "port", 1, 0, 'p' }, { "udp-port", 1, 0, 'u' },
-		{ "block-records", 1, 0, 'r' }, { "block-bytes", 1, 0, 'b' },
-		{ "block-wait-us", 1, 0, 'w' }, { "blocks-in-flight", 1, 0, 'f' },
-		{ "sync", 1, 0, 's' }, { "sync-interval-ms", 1, 0, 'i' },
-		{ "max-clients", 1, 0, 'm' }, { "ring-frames", 1, 0, 'R' },
-		{ "rx-mbufs", 1, 0, 'M' }, { "stats", 1, 0, 'S' }, { "stats-ms", 1, 0, 'T' },
-		{ "log-level", 1, 0, 'l' }, { "accel", 1, 0, 'A' }, { "xclbin", 1, 0, 'X' },
-		{ "accel-check-every", 1, 0, 'K' }, { "accel-timeout-ms", 1, 0, 'O' },
-		{ "xrt-library", 1, 0, 'Y' }, { "accel-probe-root", 1, 0, 'P' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
-	};
-	unsigned long long v;
-	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		const char *name = longopts[0].name;
-		for (const struct option *o = longopts; o->name; o++)
-			if (o->val == c)
-				name = o->name;
-		switch (c) {
-		case 'L': cfg->ledger = optarg; break;
-		case 'C': cfg->clients_file = optarg; break;
-		case 'p': cfg->port_name = optarg; break;
-		case 'S': cfg->stats_file = optarg; break;
-		case 'X': cfg->accel.xclbin = optarg; break;
-		case 'Y': cfg->accel.xrt_library = optarg; break;
-		case 'P': cfg->accel.probe_root = optarg; break;
-		case 'A':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "cpu") && strcmp(optarg, "hlsemu") &&
-			    strcmp(optarg, "xrt")) {
-				fprintf(stderr, "ledgerlined: --accel %s: want auto, cpu, hlsemu or xrt\n",
-					optarg);
-				return -1;
-			}
-			cfg->accel.backend = optarg;
-			break;
-		case 'a':
-			if (!strcmp(optarg, "sha256"))
-				cfg->hash_alg = LL_HASH_SHA256;
-			else if (!strcmp(optarg, "sm3"))
-				cfg->hash_alg = LL_HASH_SM3;
-			else {
-				fprintf(stderr, "ledgerlined: --alg %s: want sha256 or sm3\n", optarg);
-				return -1;
-			}
-			break;
-		case 's':
-			if (strcmp(optarg, "full") && strcmp(optarg, "periodic")) {
-				fprintf(stderr, "ledgerlined: --sync %s: want full or periodic\n", optarg);
-				return -1;
-			}
-			cfg->periodic_sync = !strcmp(optarg, "periodic");
-			break;
-		case 'l': {
-			enum ll_log_level level;
-			if (ll_log_level_parse(optarg, &level) < 0) {
-				fprintf(stderr, "ledgerlined: --log-level %s: want error, warn, info "
-					"or debug\n", optarg);
-				return -1;
-			}
-			ll_log_set_level(level);
-			break;
-		}
-		case 'h': usage(stdout); exit(0);
-		case 'c': if (number(name, optarg, 0, UINT32_MAX, &v)) return -1; cfg->chain_id = (uint32_t)v; break;
-		case 'u': if (number(name, optarg, 1, 65535, &v)) return -1; cfg->udp_port = (uint16_t)v; break;
-		case 'r': if (number(name, optarg, 1, LLK_MAX_RECORDS, &v)) return -1; cfg->block_records = (uint32_t)v; break;
-		case 'b': if (number(name, optarg, 65536 + 64, LLK_MAX_JOB_BYTES, &v)) return -1; cfg->block_bytes = (uint32_t)v; break;
-		case 'w': if (number(name, optarg, 1, 60000000, &v)) return -1; cfg->block_wait_us = (uint32_t)v; break;
-		case 'f': if (number(name, optarg, 2, 8, &v)) return -1; cfg->blocks_in_flight = (uint32_t)v; break;
-		case 'i': if (number(name, optarg, 1, 60000, &v)) return -1; cfg->sync_interval_ms = (uint32_t)v; break;
-		case 'm': if (number(name, optarg, 1, 1 << 24, &v)) return -1; cfg->max_clients = (uint32_t)v; break;
-		case 'R': if (number(name, optarg, 64, 1 << 20, &v)) return -1; cfg->ring_frames = (uint32_t)v; break;
-		case 'M': if (number(name, optarg, 1024, 1 << 24, &v)) return -1; cfg->rx_mbufs = (uint32_t)v; break;
-		case 'T': if (number(name, optarg, 10, 60000, &v)) return -1; cfg->stats_ms = (uint32_t)v; break;
-		case 'K': if (number(name, optarg, 1, 1 << 30, &v)) return -1; cfg->accel.check_every = (uint32_t)v; break;
-		case 'O': if (number(name, optarg, 1, 600000, &v)) return -1; cfg->accel.timeout_ms = (uint32_t)v; break;
-		default: usage(stderr); return -1;
-		}
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	if (!f || fstat(fileno(f), &st) < 0) {
+		fprintf(stderr, "ledgerlined: admin.token_file %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
 	}
-	if (optind != argc || !cfg->ledger) {
-		fprintf(stderr, "ledgerlined: %s\n", optind != argc ? "stray argument" :
-			"--ledger is needed");
+	if (st.st_mode & 077) {
+		fprintf(stderr, "ledgerlined: admin.token_file %s: readable by others (mode %04o):"
+				" chmod 600 it\n", path, (unsigned)(st.st_mode & 0777));
+		fclose(f);
+		return -1;
+	}
+	bool got = fgets(token, (int)cap, f) != NULL;
+	fclose(f);
+	if (got)
+		token[strcspn(token, "\r\n")] = '\0';
+	if (!got || strlen(token) < TOKEN_MIN) {
+		fprintf(stderr, "ledgerlined: admin.token_file %s: want one line of at least %d "
+				"characters\n", path, TOKEN_MIN);
 		return -1;
 	}
 	return 0;
@@ -172,7 +243,7 @@ static int parse_args(int argc, char **argv, struct ll_appliance_cfg *cfg)
  */
 static void detach_stale_filters(int argc, char **argv)
 {
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+	for (int i = 1; i < argc; i++) {
 		const char *at = strstr(argv[i], "net_af_xdp") ? strstr(argv[i], "iface=") : NULL;
 		char ifname[IF_NAMESIZE];
 		if (!at)
@@ -190,35 +261,65 @@ static void detach_stale_filters(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct ll_appliance_cfg cfg = {
-		.chain_id = 1, .hash_alg = LL_HASH_SHA256, .udp_port = 7400,
-		.sync_interval_ms = 50, .max_clients = 65536, .ring_frames = 4096,
-		.rx_mbufs = 16384, .block_records = 1000, .block_bytes = 4 << 20,
-		.block_wait_us = 2000, .blocks_in_flight = 4, .stats_ms = 500,
-	};
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
+	static struct ll_settings settings;
+	struct args a = { 0 };
+	char *eal_argv[MAX_EAL_ARGS + 1], eal_buf[2048], token[256] = "";
+	int eal_argc = 0, ours_at = 0;
+
+	/* EAL options, when given, are the ones before "--" */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			ours_at = i;
+			break;
+		}
+	char **ours = argv + ours_at;
+	int ours_argc = argc - ours_at;
+	ours[0] = argv[0];
+	int rc = configure(ours_argc, ours, &settings, &a);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	if (a.print) {
+		ll_settings_write(&settings, stdout);
 		return 0;
 	}
-	detach_stale_filters(argc, argv);
-	int taken = ll_dp_eal_init(argc, argv);
-	if (taken < 0)
-		return 1;
-	argc -= taken;
-	argv += taken;
-	optind = 1;
-	if (parse_args(argc, argv, &cfg) < 0) {
-		rte_eal_cleanup();
-		return 2;
+	if (a.check) {
+		printf("ledgerlined: the configuration is good%s%s\n", a.config ? ": " : "",
+		       a.config ? a.config : "");
+		return 0;
 	}
+	ll_log_set_level((enum ll_log_level)settings.log_level);
+	if (settings.admin_tcp_listen[0] &&
+	    read_token(settings.admin_token_file, token, sizeof token) < 0)
+		return 2;
+
+	if (ours_at) {
+		eal_argc = ours_at;
+		for (int i = 0; i < eal_argc && i < MAX_EAL_ARGS; i++)
+			eal_argv[i] = argv[i];
+		eal_argv[eal_argc] = NULL;
+	} else {
+		eal_argc = ll_settings_eal_args(&settings, argv[0], eal_argv, MAX_EAL_ARGS + 1,
+						eal_buf, sizeof eal_buf);
+		if (eal_argc < 0) {
+			fprintf(stderr, "ledgerlined: dataplane.device is not set: name the data "
+					"port (a PCI address, or a DPDK vdev such as "
+					"net_af_xdp0,iface=eth1), or give EAL options before --\n");
+			return 2;
+		}
+	}
+	detach_stale_filters(eal_argc, eal_argv);
+	if (ll_dp_eal_init(eal_argc, eal_argv) < 0)
+		return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 
-	ll_appliance_t *a;
-	int rc = ll_appliance_open(&cfg, &a);
+	ll_appliance_t *app;
+	rc = ll_appliance_open(&settings, token[0] ? token : NULL, &app);
+	memset(token, 0, sizeof token);
 	if (rc == 0) {
-		rc = ll_appliance_run(a, &stop_requested);
-		ll_appliance_close(a);
+		rc = ll_appliance_run(app, &stop_requested);
+		ll_appliance_close(app);
 	}
 	rte_eal_cleanup();
 	return rc < 0 ? 1 : 0;

@@ -6,7 +6,11 @@
  *
  * A record's cookie names the frame it came in (its origin: who gets the
  * receipt) in a table sized beyond what the solo loop can hold, so an origin
- * is never reused while its records are in flight. */
+ * is never reused while its records are in flight.
+ *
+ * The management plane (the admin socket's thread, the metrics thread) reads
+ * counters as they are written (one writer each, summed on read) and changes
+ * the data path only through flags and each RX lcore's control ring. */
 #include "ll_appliance.h"
 
 #include <errno.h>
@@ -26,21 +30,29 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <jansson.h>
+
+#include "ll_admin.h"
 #include "ll_admit.h"
 #include "ll_block.h"
 #include "ll_bytes.h"
 #include "ll_chain.h"
 #include "ll_dp.h"
 #include "ll_err.h"
+#include "ll_hash.h"
 #include "ll_hex.h"
 #include "ll_log.h"
+#include "ll_metrics.h"
 #include "ll_replay_book.h"
+#include "ll_report.h"
+#include "ll_settings.h"
 #include "ll_sig.h"
 #include "ll_solo.h"
 #include "ll_store.h"
 #include "ll_time.h"
 #include "ll_wire.h"
 #include "ll_xdp.h"
+#include "ll_commands.h"
 
 #define NO_RECEIPT UINT64_MAX
 #define ORDER_BURST 32
@@ -50,6 +62,11 @@
 #define RECEIPT_MAX_ENTRIES 32
 #define RECORD_NONCE_AT 4
 #define RECORD_CLIENT_AT 12
+#define CONTROL_RING 64
+/* a component that shows no progress for this long is not live (/healthz) */
+#define LIVE_NS 2000000000ull
+/* a commit failure makes the store not live for this long */
+#define STORE_FAILURE_NS 10000000000ull
 
 struct origin {
 	uint64_t seq;			/* the cookie it was written for */
@@ -74,10 +91,12 @@ struct receipt_stats {			/* the commit thread's */
 };
 
 struct ll_appliance {
-	struct ll_appliance_cfg cfg;
+	struct ll_settings cfg;		/* runtime keys change under settings_lock */
+	pthread_mutex_t settings_lock;
 	ll_chain_t *chain;
 	ll_accel_t *accel;
 	ll_solo_t *solo;			/* NULL once stopped: solo_final holds its counters */
+	pthread_mutex_t solo_lock;	/* the report reads solo while run frees it */
 	struct ll_solo_stats solo_final;
 	ll_dp_port_t *port;
 	uint8_t mac[6];
@@ -102,6 +121,22 @@ struct ll_appliance {
 	struct ll_wire_receipt_entry entries[RECEIPT_MAX_ENTRIES];
 
 	uint64_t last_stats_ns;
+	uint32_t stats_interval_ms;	/* atomic: a runtime tunable */
+
+	/* the management plane */
+	uint64_t start_ns;
+	ll_admin_t *admin;
+	ll_metrics_t *metrics;
+	volatile bool stop_requested, stopping, paused;
+	pthread_mutex_t control_lock;	/* one client change at a time */
+	uint64_t control_seq;
+	uint64_t clients, known_clients;	/* registered; ids seen this run */
+	pthread_mutex_t report_lock;	/* the port's and the XDP filter's counters */
+	struct ll_report_latency commit_latency;	/* the commit thread's */
+	uint64_t order_rounds;		/* the orderer's heartbeat */
+	/* liveness, sampled by the admin thread's tick */
+	uint64_t seen_rx_polls, seen_order_rounds, seen_commit_failures;
+	uint64_t rx_alive_ns, order_alive_ns, store_failed_ns;
 };
 
 /* --- clients --- */
@@ -158,6 +193,17 @@ static int register_clients_file(ll_appliance_t *a, const char *path)
 	return rc;
 }
 
+/* A client's committed window from the ledger, for a book that does not hold it yet. */
+static int book_add_from_store(ll_appliance_t *a, ll_replay_book_t *book, const uint8_t *id)
+{
+	uint8_t state[LL_STORE_CLIENT_STATE_MAX];
+	size_t len = 0;
+	int rc = ll_store_client_state(ll_chain_store(a->chain), id, state, sizeof state, &len);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	return ll_replay_book_add(book, id, rc == 0 ? state : NULL, len);
+}
+
 /* Every registered client, with its committed window, into each table and book. */
 static int load_client(void *ctx, const struct ll_store_client *c)
 {
@@ -175,6 +221,8 @@ static int load_client(void *ctx, const struct ll_store_client *c)
 	if ((rc = ll_replay_book_add(a->order_book, c->id, st, len)) < 0 ||
 	    (rc = ll_replay_book_add(a->commit_book, c->id, st, len)) < 0)
 		goto bad;
+	a->clients++;
+	a->known_clients++;
 	return 0;
 bad:
 	{
@@ -196,6 +244,10 @@ static int on_block_states(void *arg, const uint32_t *offsets, const uint8_t *da
 		const uint8_t *rec = data + offsets[i];
 		uint64_t nonce = ll_get_le(rec + RECORD_NONCE_AT, 8);
 		int rc = ll_replay_book_stage(a->commit_book, rec + RECORD_CLIENT_AT, nonce);
+		/* a client registered while running: its window joins the book now */
+		if (rc == -ENOENT &&
+		    (rc = book_add_from_store(a, a->commit_book, rec + RECORD_CLIENT_AT)) == 0)
+			rc = ll_replay_book_stage(a->commit_book, rec + RECORD_CLIENT_AT, nonce);
 		if (rc == -ENOSPC)
 			return rc;
 	}
@@ -246,6 +298,8 @@ static void on_durable(void *arg, const struct ll_block_header *h, const uint8_t
 		       const uint64_t *cookies, uint32_t n)
 {
 	ll_appliance_t *a = arg;
+	uint64_t now = ll_time_wall_ns();
+	ll_report_latency_add(&a->commit_latency, now > h->timestamp_ns ? now - h->timestamp_ns : 0);
 	for (uint32_t i = 0; i < n;) {
 		uint32_t run = 1;
 		if (cookies[i] == NO_RECEIPT) {
@@ -281,10 +335,14 @@ static unsigned send_receipts(ll_appliance_t *a)
 /* The orderer's own replay check, across RX lcores: true when the frame may go on. */
 static bool frame_is_new(ll_appliance_t *a, const struct ll_wire_frame *f)
 {
-	for (unsigned i = 0; i < f->count; i++)
-		if (ll_replay_book_check(a->order_book, f->rec[i].client, f->rec[i].nonce) !=
-		    LL_REPLAY_NEW)
+	for (unsigned i = 0; i < f->count; i++) {
+		int v = ll_replay_book_check(a->order_book, f->rec[i].client, f->rec[i].nonce);
+		/* a client registered while running: its window joins the book now */
+		if (v == -ENOENT && book_add_from_store(a, a->order_book, f->rec[i].client) == 0)
+			v = ll_replay_book_check(a->order_book, f->rec[i].client, f->rec[i].nonce);
+		if (v != LL_REPLAY_NEW)
 			return false;
+	}
 	for (unsigned i = 0; i < f->count; i++)
 		ll_replay_book_mark(a->order_book, f->rec[i].client, f->rec[i].nonce);
 	return true;
@@ -406,122 +464,336 @@ static void idle(uint32_t *sleep_ns)
 		*sleep_ns *= 2;
 }
 
-/* --- stats --- */
+/* --- the report --- */
 
-/* A JSON string of text the appliance did not write itself (paths, device names). */
-static void json_text(FILE *f, const char *text)
+void ll_appliance_report(ll_appliance_t *a, struct ll_report *r)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+	memset(r, 0, sizeof *r);
+	r->mono_ns = ll_time_mono_ns();
+	r->uptime_ns = r->mono_ns - a->start_ns;
+	r->state = a->stopping ? "stopping" : a->paused ? "paused" : "running";
+	r->chain_id = a->cfg.chain_id;
+	r->hash = ll_settings_hash_alg(&a->cfg) == LL_HASH_SM3 ? "sm3" : "sha256";
+	struct ll_block_header tip = { 0 };
+	if (ll_chain_tip(a->chain, &tip) == 0) {
+		r->height = tip.height;
+		ll_block_hash(&tip, r->tip_hash);
 	}
-	fputc('"', f);
+	r->clients = __atomic_load_n(&a->clients, __ATOMIC_RELAXED);
+	r->rx_count = a->rx_count;
+	for (unsigned i = 0; i < a->rx_count; i++) {
+		const struct ll_dp_rx *rx = &a->rx[i];
+		struct ll_report_rx *q = &r->rx[i];
+		q->lcore = i + 1;
+		q->queue = rx->queue;
+		q->packets = rx->stats.packets, q->bytes = rx->stats.bytes;
+		q->not_ingest = rx->stats.not_ingest;
+		q->frames_admitted = rx->stats.frames_admitted;
+		q->records_admitted = rx->stats.records_admitted;
+		q->polls = rx->stats.polls, q->idle_polls = rx->stats.idle_polls;
+		memcpy(q->dropped, rx->stats.dropped, sizeof q->dropped);
+		q->ring_used = rte_ring_count(rx->to_order);
+		q->ring_capacity = rte_ring_get_capacity(rx->to_order);
+	}
+	r->order_frames = a->order.frames, r->order_records = a->order.records;
+	r->order_replays = a->order.replays, r->order_solo_full_waits = a->order.solo_full_waits;
+	r->order_errors = a->order.submit_errors;
+	pthread_mutex_lock(&a->solo_lock);
+	if (a->solo)
+		ll_solo_stats(a->solo, &r->solo);
+	else
+		r->solo = a->solo_final;
+	pthread_mutex_unlock(&a->solo_lock);
+	r->receipts_built = a->receipt.built, r->receipts_records = a->receipt.records;
+	r->receipts_sent = a->receipts_sent, r->receipts_no_mbuf = a->receipt.no_mbuf;
+	r->receipts_ring_full = a->receipt.ring_full;
+	r->receipts_origin_lost = a->receipt.origin_lost;
+	r->receipt_ring_used = rte_ring_count(a->receipts);
+	r->receipt_ring_capacity = rte_ring_get_capacity(a->receipts);
+
+	/* the device's counters are read by one thread at a time */
+	pthread_mutex_lock(&a->report_lock);
+	struct rte_eth_stats port;
+	if (rte_eth_stats_get(ll_dp_port_id(a->port), &port) == 0) {
+		r->has_port = true;
+		r->port_ipackets = port.ipackets, r->port_imissed = port.imissed;
+		r->port_ierrors = port.ierrors, r->port_rx_nombuf = port.rx_nombuf;
+		r->port_opackets = port.opackets, r->port_oerrors = port.oerrors;
+	}
+	uint64_t xdp[LL_XDP_COUNTERS];
+	int ifindex = ll_dp_port_ifindex(a->port);
+	if (ifindex > 0 && ll_xdp_read_counters(ifindex, xdp) == 0) {
+		r->xdp_count = LL_XDP_COUNTERS < LL_REPORT_MAX_XDP ? LL_XDP_COUNTERS : LL_REPORT_MAX_XDP;
+		for (unsigned c = 0; c < r->xdp_count; c++) {
+			r->xdp_name[c] = ll_xdp_counter_name((enum ll_xdp_counter)c);
+			r->xdp[c] = xdp[c];
+		}
+	}
+	pthread_mutex_unlock(&a->report_lock);
+	r->mbufs_free_rx = ll_dp_port_rx_free(a->port);
+	r->mbufs_free_tx = rte_mempool_avail_count(ll_dp_port_tx_pool(a->port));
+	ll_accel_info(a->accel, &r->accel);
+	r->commit_latency = a->commit_latency;
+	if (a->admin)
+		ll_admin_stats(a->admin, &r->admin);
+	uint64_t now = r->mono_ns;
+	r->live_ingest = now - __atomic_load_n(&a->rx_alive_ns, __ATOMIC_RELAXED) < LIVE_NS;
+	r->live_consensus = now - __atomic_load_n(&a->order_alive_ns, __ATOMIC_RELAXED) < LIVE_NS &&
+			    !a->stopping;
+	r->live_store = !r->solo.stalled &&
+			now - __atomic_load_n(&a->store_failed_ns, __ATOMIC_RELAXED) >=
+				STORE_FAILURE_NS &&
+			ll_chain_tip(a->chain, &tip) == 0;
+}
+
+bool ll_appliance_health(ll_appliance_t *a, char *why, size_t why_len)
+{
+	struct ll_report r;
+	ll_appliance_report(a, &r);
+	if (r.live_ingest && r.live_consensus && r.live_store) {
+		snprintf(why, why_len, "ok");
+		return true;
+	}
+	snprintf(why, why_len, "not live:%s%s%s", r.live_ingest ? "" : " ingest (RX lcores stopped)",
+		 r.live_consensus ? "" : " consensus (the orderer stopped)",
+		 r.live_store ? "" : r.solo.stalled ? " store (disk full: ordering waits)" :
+		 " store (a block failed to commit)");
+	return false;
+}
+
+/*
+ * The admin thread's tick: a component is live while its heartbeat counter
+ * moves (RX lcores count polls even when paused or idle; the orderer counts
+ * rounds, sleeping at most 1 ms), the store while no commit failed lately.
+ */
+static void tick(void *arg, uint64_t now)
+{
+	ll_appliance_t *a = arg;
+	uint64_t polls = 0, rounds = __atomic_load_n(&a->order_rounds, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < a->rx_count; i++)
+		polls += a->rx[i].stats.polls;
+	if (polls != a->seen_rx_polls) {
+		a->seen_rx_polls = polls;
+		__atomic_store_n(&a->rx_alive_ns, now, __ATOMIC_RELAXED);
+	}
+	if (rounds != a->seen_order_rounds) {
+		a->seen_order_rounds = rounds;
+		__atomic_store_n(&a->order_alive_ns, now, __ATOMIC_RELAXED);
+	}
+	struct ll_solo_stats solo = { 0 };
+	pthread_mutex_lock(&a->solo_lock);
+	if (a->solo)
+		ll_solo_stats(a->solo, &solo);
+	pthread_mutex_unlock(&a->solo_lock);
+	if (solo.commit_failures > a->seen_commit_failures) {
+		a->seen_commit_failures = solo.commit_failures;
+		__atomic_store_n(&a->store_failed_ns, now, __ATOMIC_RELAXED);
+	}
 }
 
 static void write_stats(ll_appliance_t *a)
 {
-	struct ll_dp_rx_stats rx = { 0 };
-	struct ll_solo_stats solo;
-	struct ll_block_header tip = { 0 };
-	uint64_t xdp[LL_XDP_COUNTERS];
-	unsigned ring_used = 0;
+	struct ll_report *r = malloc(sizeof *r);
 	char tmp[PATH_MAX];
-	for (unsigned i = 0; i < a->rx_count; i++) {
-		const struct ll_dp_rx_stats *s = &a->rx[i].stats;
-		rx.packets += s->packets, rx.bytes += s->bytes, rx.not_ingest += s->not_ingest;
-		rx.frames_admitted += s->frames_admitted, rx.records_admitted += s->records_admitted;
-		for (int v = 0; v < LL_WIRE_VERDICT_COUNT; v++)
-			rx.dropped[v] += s->dropped[v];
-		ring_used += rte_ring_count(a->rx[i].to_order);
-	}
-	if (a->solo)
-		ll_solo_stats(a->solo, &solo);
-	else
-		solo = a->solo_final;
-	ll_chain_tip(a->chain, &tip);
-	snprintf(tmp, sizeof tmp, "%s.tmp", a->cfg.stats_file);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
+	if (!r)
 		return;
-	fprintf(f, "{\"mono_ns\":%" PRIu64 ",\"height\":%" PRIu64 ",\"rx\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-		",\"not_ingest\":%" PRIu64 ",\"frames_admitted\":%" PRIu64
-		",\"records_admitted\":%" PRIu64 "},\"dropped\":{",
-		ll_time_mono_ns(), tip.height, rx.packets, rx.bytes, rx.not_ingest, rx.frames_admitted,
-		rx.records_admitted);
-	for (int v = 1; v < LL_WIRE_VERDICT_COUNT; v++)
-		fprintf(f, "%s\"%s\":%" PRIu64, v > 1 ? "," : "",
-			ll_wire_verdict_name((enum ll_wire_verdict)v),
-			rx.dropped[v] + (v == LL_WIRE_REPLAY ? a->order.replays : 0));
-	/* each RX lcore's own share: a queue that gets nothing shows here */
-	fprintf(f, "},\"rx_lcores\":[");
-	for (unsigned i = 0; i < a->rx_count; i++) {
-		const struct ll_dp_rx_stats *q = &a->rx[i].stats;
-		fprintf(f, "%s{\"queue\":%u,\"packets\":%" PRIu64 ",\"frames_admitted\":%" PRIu64
-			",\"records_admitted\":%" PRIu64 ",\"idle_polls\":%" PRIu64 "}", i ? "," : "",
-			a->rx[i].queue, q->packets, q->frames_admitted, q->records_admitted,
-			q->idle_polls);
-	}
-	fprintf(f, "],\"order\":{\"frames\":%" PRIu64 ",\"records\":%" PRIu64
-		",\"replays\":%" PRIu64 ",\"solo_full_waits\":%" PRIu64 ",\"errors\":%" PRIu64
-		",\"ring_used\":%u,\"ring_capacity\":%u},",
-		a->order.frames, a->order.records, a->order.replays, a->order.solo_full_waits,
-		a->order.submit_errors, ring_used, a->cfg.ring_frames * a->rx_count);
-	fprintf(f, "\"solo\":{\"records_submitted\":%" PRIu64 ",\"records_refused_full\":%" PRIu64
-		",\"records_committed\":%" PRIu64 ",\"blocks_committed\":%" PRIu64
-		",\"commit_retries\":%" PRIu64 ",\"commit_failures\":%" PRIu64
-		",\"blocks_in_flight\":%" PRIu64 ",\"stalled\":%s},",
-		solo.records_submitted, solo.records_refused_full, solo.records_committed,
-		solo.blocks_committed, solo.commit_retries, solo.commit_failures,
-		solo.blocks_in_flight, solo.stalled ? "true" : "false");
-	fprintf(f, "\"receipts\":{\"built\":%" PRIu64 ",\"records\":%" PRIu64 ",\"sent\":%" PRIu64
-		",\"no_mbuf\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"origin_lost\":%" PRIu64 "}",
-		a->receipt.built, a->receipt.records, a->receipts_sent, a->receipt.no_mbuf,
-		a->receipt.ring_full, a->receipt.origin_lost);
-	struct rte_eth_stats port;
-	if (rte_eth_stats_get(ll_dp_port_id(a->port), &port) == 0)
-		fprintf(f, ",\"port\":{\"ipackets\":%" PRIu64 ",\"imissed\":%" PRIu64
-			",\"ierrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"opackets\":%" PRIu64
-			",\"oerrors\":%" PRIu64 "}", port.ipackets, port.imissed, port.ierrors,
-			port.rx_nombuf, port.opackets, port.oerrors);
-	int ifindex = ll_dp_port_ifindex(a->port);
-	if (ifindex > 0 && ll_xdp_read_counters(ifindex, xdp) == 0) {
-		fprintf(f, ",\"xdp\":{");
-		for (int c = 0; c < LL_XDP_COUNTERS; c++)
-			fprintf(f, "%s\"%s\":%" PRIu64, c ? "," : "",
-				ll_xdp_counter_name((enum ll_xdp_counter)c), xdp[c]);
-		fprintf(f, "}");
-	}
-	struct ll_accel_info ai;
-	ll_accel_info(a->accel, &ai);
-	fprintf(f, ",\"accel\":{\"backend\":\"%s\",\"requested\":\"%s\",\"device\":", ai.backend,
-		ai.requested);
-	json_text(f, ai.device);
-	fprintf(f, ",\"reason\":");
-	json_text(f, ai.reason);
-	fprintf(f, ",\"in_service\":%s,\"clock_mhz\":%u,\"jobs\":%" PRIu64 ",\"records\":%" PRIu64
-		",\"checks\":%" PRIu64 ",\"mismatches\":%" PRIu64 ",\"device_errors\":%" PRIu64
-		",\"cpu_jobs\":%" PRIu64 "}",
-		ai.in_service ? "true" : "false", ai.clock_mhz, ai.jobs, ai.records, ai.checks,
-		ai.mismatches, ai.device_errors, ai.cpu_jobs);
-	fprintf(f, ",\"mbufs_free\":{\"rx\":%u,\"tx\":%u}", ll_dp_port_rx_free(a->port),
-		rte_mempool_avail_count(ll_dp_port_tx_pool(a->port)));
-	fprintf(f, "}\n");
-	if (fclose(f) == 0)
+	ll_appliance_report(a, r);
+	json_t *o = ll_report_json(r);
+	free(r);
+	snprintf(tmp, sizeof tmp, "%s.tmp", a->cfg.stats_file);
+	if (o && json_dump_file(o, tmp, JSON_COMPACT) == 0)
 		rename(tmp, a->cfg.stats_file);
+	json_decref(o);
 }
 
 static void maybe_write_stats(ll_appliance_t *a, bool now)
 {
 	uint64_t t = ll_time_mono_ns();
-	if (!a->cfg.stats_file || (!now && t - a->last_stats_ns < a->cfg.stats_ms * 1000000ull))
+	uint64_t interval = __atomic_load_n(&a->stats_interval_ms, __ATOMIC_RELAXED) * 1000000ull;
+	if (!a->cfg.stats_file[0] || (!now && t - a->last_stats_ns < interval))
 		return;
 	a->last_stats_ns = t;
 	write_stats(a);
+}
+
+/* --- the management plane's levers --- */
+
+ll_chain_t *ll_appliance_chain(ll_appliance_t *a)
+{
+	return a->chain;
+}
+
+void ll_appliance_settings(ll_appliance_t *a, struct ll_settings *out)
+{
+	pthread_mutex_lock(&a->settings_lock);
+	*out = a->cfg;
+	pthread_mutex_unlock(&a->settings_lock);
+}
+
+void ll_appliance_request_stop(ll_appliance_t *a)
+{
+	a->stop_requested = true;
+}
+
+int ll_appliance_pause(ll_appliance_t *a, bool paused)
+{
+	if (a->stopping)
+		return -ESHUTDOWN;
+	a->paused = paused;
+	LL_INFO("appliance", "ingest %s", paused ? "paused" : "resumed");
+	return 0;
+}
+
+/*
+ * Sends one change to every RX lcore and waits (up to a second) until each has
+ * applied it. A lcore's table only ever changes on that lcore. Returns the
+ * first lcore's error, or -ETIMEDOUT.
+ */
+static int change_rx_tables(ll_appliance_t *a, const struct ll_store_client *c, bool remove)
+{
+	uint8_t state[LL_STORE_CLIENT_STATE_MAX];
+	size_t state_len = 0;
+	int rc = remove ? -ENOENT : ll_store_client_state(ll_chain_store(a->chain), c->id, state,
+							  sizeof state, &state_len);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	bool has_state = rc == 0;
+	uint64_t seq = ++a->control_seq;
+	for (unsigned i = 0; i < a->rx_count; i++) {
+		struct ll_dp_control *m = calloc(1, sizeof *m);
+		if (!m || !(m->client = malloc(sizeof *c)) ||
+		    (has_state && !(m->state = malloc(state_len)))) {
+			if (m)
+				free(m->client);
+			free(m);
+			return -ENOMEM;
+		}
+		m->seq = seq;
+		m->remove = remove;
+		*m->client = *c;
+		if (has_state) {
+			memcpy(m->state, state, state_len);
+			m->state_len = state_len;
+		}
+		if (rte_ring_enqueue(a->rx[i].control, m) != 0) {
+			free(m->client);
+			free(m->state);
+			free(m);
+			return -EBUSY;
+		}
+	}
+	uint64_t deadline = ll_time_mono_ns() + 1000000000ull;
+	int first_rc = 0;
+	for (unsigned i = 0; i < a->rx_count; i++) {
+		while (__atomic_load_n(&a->rx[i].control_done, __ATOMIC_ACQUIRE) < seq) {
+			if (ll_time_mono_ns() > deadline)
+				return -ETIMEDOUT;
+			usleep(200);
+		}
+		if (a->rx[i].control_rc < 0 && first_rc == 0)
+			first_rc = a->rx[i].control_rc;
+	}
+	return first_rc;
+}
+
+int ll_appliance_client_put(ll_appliance_t *a, const struct ll_store_client *c, char *err,
+			    size_t err_len)
+{
+	struct ll_store_client old;
+	ll_store_t *store = ll_chain_store(a->chain);
+	if (a->stopping) {
+		snprintf(err, err_len, "the appliance is stopping");
+		return -ESHUTDOWN;
+	}
+	pthread_mutex_lock(&a->control_lock);
+	int rc = ll_store_client_get(store, c->id, &old);
+	bool is_new = rc == -ENOENT;
+	/* the books keep the window of every client seen this run, removed or not */
+	if (is_new && a->known_clients >= a->cfg.max_clients) {
+		snprintf(err, err_len, "no room: dataplane.max_clients (%u) clients were registered "
+			 "since start (removed ones count until a restart)", a->cfg.max_clients);
+		rc = -ENOSPC;
+		goto out;
+	}
+	/* the key must decode before anything is written */
+	ll_sig_key_t *key = NULL;
+	if (c->scheme != LL_WIRE_SCHEME_NONE &&
+	    ll_sig_key_open(c->scheme, LL_SIG_IMPL_AUTO, c->pub, c->pub_len, &key) < 0) {
+		snprintf(err, err_len, "the public key does not decode for its scheme");
+		rc = -EINVAL;
+		goto out;
+	}
+	ll_sig_key_close(key);
+	if ((rc = ll_store_client_put(store, c)) < 0) {
+		snprintf(err, err_len, "the ledger refused it: %s", ll_strerror(rc));
+		goto out;
+	}
+	if ((rc = change_rx_tables(a, c, false)) < 0) {
+		snprintf(err, err_len, "registered in the ledger, but an RX lcore could not take it: "
+			 "%s", ll_strerror(rc));
+		goto out;
+	}
+	if (is_new) {
+		__atomic_add_fetch(&a->clients, 1, __ATOMIC_RELAXED);
+		a->known_clients++;
+	}
+out:
+	pthread_mutex_unlock(&a->control_lock);
+	return rc;
+}
+
+int ll_appliance_client_remove(ll_appliance_t *a, const uint8_t id[32], char *err,
+			       size_t err_len)
+{
+	struct ll_store_client c = { 0 };
+	pthread_mutex_lock(&a->control_lock);
+	int rc = ll_store_client_del(ll_chain_store(a->chain), id);
+	if (rc == -ENOENT) {
+		snprintf(err, err_len, "no such client");
+	} else if (rc < 0) {
+		snprintf(err, err_len, "the ledger refused it: %s", ll_strerror(rc));
+	} else {
+		__atomic_sub_fetch(&a->clients, 1, __ATOMIC_RELAXED);
+		memcpy(c.id, id, 32);
+		if ((rc = change_rx_tables(a, &c, true)) < 0 && rc != -ENOENT)
+			snprintf(err, err_len, "removed from the ledger, but an RX lcore could not "
+				 "forget it: %s", ll_strerror(rc));
+		else
+			rc = 0;
+	}
+	pthread_mutex_unlock(&a->control_lock);
+	return rc;
+}
+
+int ll_appliance_config_set(ll_appliance_t *a, const char *key, const char *value, char *err,
+			    size_t err_len)
+{
+	const struct ll_config_table *t = ll_settings_table();
+	const struct ll_config_key *k = ll_config_find(t, key);
+	if (k && !k->runtime) {
+		snprintf(err, err_len, "%s is not a runtime tunable: change it in the configuration "
+			 "file and restart", key);
+		return -EPERM;
+	}
+	pthread_mutex_lock(&a->settings_lock);
+	struct ll_settings next = a->cfg;
+	int rc = ll_config_set(t, &next, key, value, err, err_len);
+	if (rc == 0) {
+		a->cfg = next;
+		ll_log_set_level((enum ll_log_level)next.log_level);
+		__atomic_store_n(&a->stats_interval_ms, next.stats_interval_ms, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&a->solo_lock);
+		if (a->solo)
+			ll_solo_set_timing(a->solo, next.block_wait_us, next.sync_interval_ms);
+		pthread_mutex_unlock(&a->solo_lock);
+		ll_accel_set_check_every(a->accel, next.accel_check_every);
+		if (a->admin)
+			ll_admin_set_idle_timeout(a->admin, next.admin_idle_timeout_ms);
+	}
+	pthread_mutex_unlock(&a->settings_lock);
+	if (rc == 0)
+		LL_INFO("appliance", "config: %s = %s", key, value);
+	return rc;
 }
 
 /* --- open, run, close --- */
@@ -529,8 +801,9 @@ static void maybe_write_stats(ll_appliance_t *a, bool now)
 static int open_rx(ll_appliance_t *a)
 {
 	a->rx_count = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 0;
-	if (a->rx_count == 0) {
-		LL_ERROR("appliance", "no lcore for RX: give at least two (-l 0-1)");
+	if (a->rx_count == 0 || a->rx_count > LL_REPORT_MAX_RX) {
+		LL_ERROR("appliance", "%u RX lcores: give from 2 to %d lcores (dataplane.lcores, -l)",
+			 a->rx_count, LL_REPORT_MAX_RX + 1);
 		return -EINVAL;
 	}
 	a->rx = rte_zmalloc("ll_rx", a->rx_count * sizeof *a->rx, RTE_CACHE_LINE_SIZE);
@@ -538,16 +811,20 @@ static int open_rx(ll_appliance_t *a)
 		return -ENOMEM;
 	for (unsigned i = 0; i < a->rx_count; i++) {
 		struct ll_dp_rx *rx = &a->rx[i];
-		char name[32];
+		char name[32], control[32];
 		int rc;
 		snprintf(name, sizeof name, "ll_order%u", i);
+		snprintf(control, sizeof control, "ll_control%u", i);
 		rx->queue = (uint16_t)i;
-		rx->ingest_port = a->cfg.udp_port;
+		rx->ingest_port = (uint16_t)a->cfg.udp_port;
 		rx->chain_id = a->cfg.chain_id;
 		rx->stop = &a->rx_stop;
+		rx->paused = &a->paused;
 		rx->to_order = rte_ring_create(name, a->cfg.ring_frames, (int)rte_socket_id(),
 					       RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-		if (!rx->to_order)
+		rx->control = rte_ring_create(control, CONTROL_RING, (int)rte_socket_id(),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!rx->to_order || !rx->control)
 			return -ENOMEM;
 		if ((rc = ll_admit_open(&(struct ll_admit_cfg){ .chain_id = a->cfg.chain_id,
 								 .max_clients = a->cfg.max_clients },
@@ -557,32 +834,80 @@ static int open_rx(ll_appliance_t *a)
 	return 0;
 }
 
-int ll_appliance_open(const struct ll_appliance_cfg *cfg, ll_appliance_t **out)
+/* The admin socket and /metrics; the last things opened, the first closed. */
+static void write_metrics(void *arg, FILE *f)
+{
+	struct ll_report *r = malloc(sizeof *r);
+	if (!r)
+		return;
+	ll_appliance_report(arg, r);
+	ll_report_prometheus(r, f);
+	free(r);
+}
+
+static bool health(void *arg, char *why, size_t why_len)
+{
+	return ll_appliance_health(arg, why, why_len);
+}
+
+static int open_management(ll_appliance_t *a, const char *token)
+{
+	const struct ll_settings *s = &a->cfg;
+	size_t count;
+	const struct ll_admin_command *commands = ll_commands(&count);
+	struct ll_admin_cfg admin = {
+		.socket_path = s->admin_socket, .socket_mode = s->admin_socket_mode,
+		.socket_group = s->admin_socket_group, .tcp_listen = s->admin_tcp_listen,
+		.token = token, .max_connections = s->admin_max_connections,
+		.max_request_bytes = s->admin_max_request_bytes,
+		.idle_timeout_ms = s->admin_idle_timeout_ms, .audit_log = s->admin_audit_log,
+		.commands = commands, .command_count = count, .arg = a, .tick = tick,
+	};
+	int rc = ll_admin_open(&admin, &a->admin);
+	if (rc < 0)
+		return rc;
+	if (!s->metrics_listen[0])
+		return 0;
+	struct ll_metrics_cfg metrics = { .listen = s->metrics_listen, .metrics = write_metrics,
+					  .health = health, .arg = a };
+	return ll_metrics_open(&metrics, &a->metrics);
+}
+
+int ll_appliance_open(const struct ll_settings *s, const char *token, ll_appliance_t **out)
 {
 	ll_appliance_t *a = calloc(1, sizeof *a);
 	int rc = -ENOMEM;
 	if (!a)
 		return rc;
-	a->cfg = *cfg;
+	a->cfg = *s;
+	a->start_ns = a->rx_alive_ns = a->order_alive_ns = ll_time_mono_ns();
+	a->store_failed_ns = a->start_ns - STORE_FAILURE_NS;
+	a->stats_interval_ms = s->stats_interval_ms;
+	pthread_mutex_init(&a->settings_lock, NULL);
+	pthread_mutex_init(&a->control_lock, NULL);
+	pthread_mutex_init(&a->report_lock, NULL);
+	pthread_mutex_init(&a->solo_lock, NULL);
+	bool periodic = s->sync == LL_SETTINGS_SYNC_PERIODIC;
 	struct ll_chain_cfg chain_cfg = {
-		.store = { .path = cfg->ledger, .chain_id = cfg->chain_id, .hash_alg = cfg->hash_alg,
-			   .sync = cfg->periodic_sync ? LL_STORE_SYNC_PERIODIC : LL_STORE_SYNC_FULL },
+		.store = { .path = s->ledger_path, .chain_id = s->chain_id,
+			   .hash_alg = ll_settings_hash_alg(s),
+			   .sync = periodic ? LL_STORE_SYNC_PERIODIC : LL_STORE_SYNC_FULL },
 	};
 	if ((rc = ll_chain_open(&chain_cfg, &a->chain)) < 0) {
-		LL_ERROR("appliance", "ledger %s: %s", cfg->ledger, ll_strerror(rc));
+		LL_ERROR("appliance", "ledger %s: %s", s->ledger_path, ll_strerror(rc));
 		goto err;
 	}
-	if (cfg->clients_file && (rc = register_clients_file(a, cfg->clients_file)) < 0)
+	if (s->clients_file[0] && (rc = register_clients_file(a, s->clients_file)) < 0)
 		goto err;
 	if ((rc = open_rx(a)) < 0 ||
-	    (rc = ll_replay_book_open(cfg->max_clients, &a->order_book)) < 0 ||
-	    (rc = ll_replay_book_open(cfg->max_clients, &a->commit_book)) < 0 ||
+	    (rc = ll_replay_book_open(s->max_clients, &a->order_book)) < 0 ||
+	    (rc = ll_replay_book_open(s->max_clients, &a->commit_book)) < 0 ||
 	    (rc = ll_store_client_list(ll_chain_store(a->chain), load_client, a)) < 0)
 		goto err;
 
 	/* every record the loop can hold, twice over: an origin outlives its records */
 	uint64_t origins = 1;
-	while (origins < 2ull * (cfg->blocks_in_flight + 1) * cfg->block_records)
+	while (origins < 2ull * (s->blocks_in_flight + 1) * s->block_records)
 		origins *= 2;
 	a->origin_mask = origins - 1;
 	rc = -ENOMEM;
@@ -591,8 +916,8 @@ int ll_appliance_open(const struct ll_appliance_cfg *cfg, ll_appliance_t **out)
 					    RING_F_SP_ENQ | RING_F_SC_DEQ)))
 		goto err;
 	struct ll_dp_port_cfg port_cfg = {
-		.name = cfg->port_name, .rx_queues = (uint16_t)a->rx_count,
-		.rx_mbufs = cfg->rx_mbufs, .tx_mbufs = RECEIPT_RING + 1024,
+		.name = s->port_name[0] ? s->port_name : NULL, .rx_queues = (uint16_t)a->rx_count,
+		.rx_mbufs = s->rx_mbufs, .tx_mbufs = RECEIPT_RING + 1024,
 	};
 	if ((rc = ll_dp_port_open(&port_cfg, &a->port)) < 0)
 		goto err;
@@ -600,20 +925,24 @@ int ll_appliance_open(const struct ll_appliance_cfg *cfg, ll_appliance_t **out)
 	for (unsigned i = 0; i < a->rx_count; i++)
 		a->rx[i].port = ll_dp_port_id(a->port);
 	int ifindex = ll_dp_port_ifindex(a->port);
-	if (ifindex > 0 && ll_xdp_set_port(ifindex, cfg->udp_port) == 0)
+	if (ifindex > 0 && ll_xdp_set_port(ifindex, (uint16_t)s->udp_port) == 0)
 		LL_INFO("appliance", "XDP filter on ifindex %d: ingest port %u", ifindex,
-			cfg->udp_port);
+			s->udp_port);
 
-	if ((rc = ll_accel_open(&cfg->accel, &a->accel)) < 0) {
-		LL_ERROR("appliance", "accelerator %s: %s",
-			 cfg->accel.backend ? cfg->accel.backend : "auto", ll_strerror(rc));
+	struct ll_accel_cfg accel_cfg = {
+		.backend = ll_settings_accel_name(s), .xclbin = s->xclbin,
+		.check_every = s->accel_check_every, .timeout_ms = s->accel_timeout_ms,
+		.xrt_library = s->xrt_library, .probe_root = s->accel_probe_root,
+	};
+	if ((rc = ll_accel_open(&accel_cfg, &a->accel)) < 0) {
+		LL_ERROR("appliance", "accelerator %s: %s", accel_cfg.backend, ll_strerror(rc));
 		goto err;
 	}
 	struct ll_solo_cfg solo_cfg = {
 		.accel = a->accel,
-		.max_records = cfg->block_records, .max_bytes = cfg->block_bytes,
-		.max_wait_us = cfg->block_wait_us, .blocks_in_flight = cfg->blocks_in_flight,
-		.periodic_sync = cfg->periodic_sync, .sync_interval_ms = cfg->sync_interval_ms,
+		.max_records = s->block_records, .max_bytes = s->block_bytes,
+		.max_wait_us = s->block_wait_us, .blocks_in_flight = s->blocks_in_flight,
+		.periodic_sync = periodic, .sync_interval_ms = s->sync_interval_ms,
 		.durable = on_durable, .states = on_block_states,
 		.states_done = on_block_states_done, .arg = a,
 	};
@@ -621,6 +950,8 @@ int ll_appliance_open(const struct ll_appliance_cfg *cfg, ll_appliance_t **out)
 		LL_ERROR("appliance", "solo loop: %s", ll_strerror(rc));
 		goto err;
 	}
+	if ((rc = open_management(a, token)) < 0)
+		goto err;
 	*out = a;
 	return 0;
 err:
@@ -630,15 +961,14 @@ err:
 
 struct stopper {
 	ll_solo_t *solo;
-	struct ll_solo_stats *final;
 	int rc;
 	volatile bool done;
 };
 
-static void *stop_solo(void *arg)
+static void *drain_solo(void *arg)
 {
 	struct stopper *s = arg;
-	s->rc = ll_solo_stop(s->solo, s->final);
+	s->rc = ll_solo_drain(s->solo);
 	s->done = true;
 	return NULL;
 }
@@ -649,6 +979,16 @@ static bool rings_empty(const ll_appliance_t *a)
 		if (rte_ring_count(a->rx[i].to_order))
 			return false;
 	return !a->has_pending && a->backlog_count == 0;
+}
+
+/* Frees the drained solo loop; its last counters stay for the report. */
+static void free_solo(ll_appliance_t *a)
+{
+	pthread_mutex_lock(&a->solo_lock);
+	ll_solo_t *solo = a->solo;
+	a->solo = NULL;
+	ll_solo_stop(solo, &a->solo_final);
+	pthread_mutex_unlock(&a->solo_lock);
 }
 
 int ll_appliance_run(ll_appliance_t *a, volatile bool *stop)
@@ -662,8 +1002,9 @@ int ll_appliance_run(ll_appliance_t *a, volatile bool *stop)
 		a->cfg.chain_id, a->cfg.udp_port);
 	maybe_write_stats(a, true);	/* its first appearance says: running */
 	uint32_t sleep_ns = IDLE_MIN_NS;
-	while (!*stop) {
+	while (!*stop && !a->stop_requested) {
 		unsigned work = order_round(a) + send_receipts(a);
+		__atomic_store_n(&a->order_rounds, a->order_rounds + 1, __ATOMIC_RELAXED);
 		maybe_write_stats(a, false);
 		if (work)
 			sleep_ns = IDLE_MIN_NS;
@@ -673,16 +1014,17 @@ int ll_appliance_run(ll_appliance_t *a, volatile bool *stop)
 
 	/* drain: RX stops, what it admitted is ordered and committed, receipts go out */
 	LL_INFO("appliance", "stopping: draining");
+	a->stopping = true;
 	a->rx_stop = true;
 	rte_eal_mp_wait_lcore();
 	sleep_ns = IDLE_MIN_NS;
 	while (!rings_empty(a))
 		if (!order_round(a) + send_receipts(a))
 			idle(&sleep_ns);
-	struct stopper st = { .solo = a->solo, .final = &a->solo_final };
+	struct stopper st = { .solo = a->solo };
 	pthread_t t;
-	if (pthread_create(&t, NULL, stop_solo, &st) != 0) {
-		st.rc = ll_solo_stop(a->solo, &a->solo_final);
+	if (pthread_create(&t, NULL, drain_solo, &st) != 0) {
+		st.rc = ll_solo_drain(a->solo);
 		st.done = true;
 	} else {
 		while (!st.done) {
@@ -692,7 +1034,7 @@ int ll_appliance_run(ll_appliance_t *a, volatile bool *stop)
 		}
 		pthread_join(t, NULL);
 	}
-	a->solo = NULL;
+	free_solo(a);
 	uint64_t deadline = ll_time_mono_ns() + 1000000000ull;
 	while ((a->tx_held_count || rte_ring_count(a->receipts)) && ll_time_mono_ns() < deadline)
 		send_receipts(a);
@@ -706,7 +1048,12 @@ void ll_appliance_close(ll_appliance_t *a)
 {
 	if (!a)
 		return;
-	ll_solo_stop(a->solo, NULL);
+	/* first: nothing from the management plane may reach what is closed below */
+	ll_metrics_close(a->metrics);
+	ll_admin_close(a->admin);
+	a->metrics = NULL;
+	a->admin = NULL;
+	free_solo(a);
 	for (unsigned i = 0; i < a->tx_held_count; i++)
 		rte_pktmbuf_free(a->tx_held[i]);
 	for (unsigned i = 0; i < a->backlog_count; i++)
@@ -721,9 +1068,16 @@ void ll_appliance_close(ll_appliance_t *a)
 	}
 	for (unsigned i = 0; a->rx && i < a->rx_count; i++) {
 		struct rte_mbuf *m;
+		struct ll_dp_control *c;
 		while (a->rx[i].to_order && rte_ring_dequeue(a->rx[i].to_order, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
+		while (a->rx[i].control && rte_ring_dequeue(a->rx[i].control, (void **)&c) == 0) {
+			free(c->client);
+			free(c->state);
+			free(c);
+		}
 		rte_ring_free(a->rx[i].to_order);
+		rte_ring_free(a->rx[i].control);
 		ll_admit_close(a->rx[i].admit);
 	}
 	rte_free(a->rx);
@@ -733,5 +1087,9 @@ void ll_appliance_close(ll_appliance_t *a)
 	free(a->origins);
 	ll_accel_close(a->accel);	/* after solo: its hash thread used it */
 	ll_chain_close(a->chain);
+	pthread_mutex_destroy(&a->settings_lock);
+	pthread_mutex_destroy(&a->control_lock);
+	pthread_mutex_destroy(&a->report_lock);
+	pthread_mutex_destroy(&a->solo_lock);
 	free(a);
 }

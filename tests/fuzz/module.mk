@@ -2,3 +2,4 @@
 # from tests/fuzz/<name>.c and every library source; seeds in corpus/<name>/.
 FUZZERS += fuzz_merkle_proof fuzz_wire
 FUZZERS += fuzz_manifest
+FUZZERS += fuzz_admin fuzz_config

@@ -16,6 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
+# the admin socket and audit log in the test's own directory; no metrics port
+mgmt=(--admin-socket "$work/admin.sock" --audit-log "$work/audit.log" --metrics-listen "")
 stat() { jq -r "$1" "$work/stats.json" 2>/dev/null; }
 settle() {
 	for _ in $(seq 300); do
@@ -50,7 +52,7 @@ run_daemon() {
 	"$bin/ledgerlined" -l 0-1 --no-huge -m 256 --no-pci --file-prefix "llacc$$-$n" \
 		--vdev "net_pcap0,rx_pcap=$work/frames.pcap,tx_pcap=/dev/null" \
 		-- --ledger "$work/ledger-$name" --alg "$alg" --clients "$work/clients" \
-		--block-records 100 --stats "$work/stats.json" --stats-ms 50 "$@" \
+		--block-records 100 --stats "$work/stats.json" --stats-ms 50 "${mgmt[@]}" "$@" \
 		>"$work/$name.log" 2>&1 &
 	daemon=$!
 	check "$name: 800 transactions committed" settle .solo.records_committed 800
@@ -120,7 +122,7 @@ check "--accel gpu: exit 2, naming the choices" bash -c \
 rc=$?
 check "--block-records over the device ABI's 65,536: exit 2" test "$rc" -eq 2
 timeout -s TERM 3 "$bin/ledgerlined" "${eal[@]}" -- --ledger "$work/auto" \
-	--accel-probe-root "$work/nothing" >"$work/auto.log" 2>&1
+	--accel-probe-root "$work/nothing" "${mgmt[@]}" >"$work/auto.log" 2>&1
 check "auto without a card: runs on the CPU and says why" bash -c \
 	"grep -q 'backend cpu' '$work/auto.log' && grep -q 'auto: no usable card' '$work/auto.log'"
 tally

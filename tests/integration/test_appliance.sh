@@ -23,6 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
+# the admin socket and audit log in the test's own directory; no metrics port
+mgmt=(--admin-socket "$work/admin.sock" --audit-log "$work/audit.log" --metrics-listen "")
 
 # start [ledgerlined options]: runs the daemon; ready once it writes its stats
 start() {
@@ -30,7 +32,7 @@ start() {
 	ip netns exec "$app" "$bin/ledgerlined" -l 0-1 --no-huge -m 256 --no-pci \
 		--file-prefix "$LL_LAB_PREFIX" \
 		--vdev "net_af_xdp0,iface=$LL_LAB_PREFIX-app0,xdp_prog=$bpf" -- \
-		--ledger "$work/ledger" --stats "$work/stats.json" --stats-ms 100 "$@" \
+		--ledger "$work/ledger" --stats "$work/stats.json" --stats-ms 100 "${mgmt[@]}" "$@" \
 		>>"$work/daemon.log" 2>&1 &
 	daemon=$!
 	for _ in $(seq 200); do
@@ -161,7 +163,7 @@ rm -f "$work/stats.json"
 ip netns exec "$app" "$bin/ledgerlined" -l 0-1 --no-huge -m 256 --no-pci \
 	--file-prefix "$LL_LAB_PREFIX" --vdev "net_af_packet0,iface=$LL_LAB_PREFIX-app0" -- \
 	--ledger "$work/ledger2" --clients "$work/clients" --stats "$work/stats.json" \
-	--stats-ms 100 >>"$work/daemon.log" 2>&1 &
+	--stats-ms 100 "${mgmt[@]}" >>"$work/daemon.log" 2>&1 &
 daemon=$!
 for _ in $(seq 200); do [[ -s $work/stats.json ]] && break; sleep 0.1; done
 send ed --count 200 --records 4 --receipt --rate 1000 >"$work/out"

@@ -15,6 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
+# the admin socket and audit log in the test's own directory; no metrics port
+mgmt=(--admin-socket "$work/admin.sock" --audit-log "$work/audit.log" --metrics-listen "")
 stat() { jq -r "$1" "$work/stats.json" 2>/dev/null; }
 settle() {
 	for _ in $(seq 150); do
@@ -34,7 +36,7 @@ check "keys, registrations and a capture of 300 frames" bash -c "
 "$bin/ledgerlined" --lcores 0@0,1@1,2@1 --no-huge -m 256 --no-pci --file-prefix "llrx$$" \
 	--vdev "net_pcap0,rx_pcap=$work/a.pcap,rx_pcap=$work/b.pcap,tx_pcap=/dev/null,tx_pcap=/dev/null" \
 	-- --ledger "$work/ledger" --clients "$work/clients" --stats "$work/stats.json" \
-	--stats-ms 50 >"$work/daemon.log" 2>&1 &
+	--stats-ms 50 "${mgmt[@]}" >"$work/daemon.log" 2>&1 &
 daemon=$!
 check "both queues read: 600 packets" settle .rx.packets 600
 check "two RX lcores, 300 packets each" bash -c \

@@ -246,6 +246,75 @@ static void test_admit_resumes_committed_window(void **state)
 	ll_sig_signer_close(ed.keys);
 }
 
+/* A trusted gateway (scheme 0) whose key id's first byte places it in the table. */
+static void gateway(struct signer *g, uint8_t home_byte, uint8_t tag)
+{
+	memset(g, 0, sizeof *g);
+	g->reg = (struct ll_store_client){ .scheme = LL_WIRE_SCHEME_NONE, .trusted = true,
+					   .pub_len = 32 };
+	memset(g->reg.pub, tag, 32);
+	memset(g->reg.id, tag, 32);
+	g->reg.id[0] = home_byte;
+	memset(g->reg.id + 1, 0, 7);	/* the slot is the first 8 bytes' low bits */
+}
+
+static enum ll_wire_verdict send_one(ll_admit_t *a, struct signer *g, uint64_t nonce,
+				     uint64_t now)
+{
+	struct frame fr;
+	struct signer *who[1] = { g };
+	make_frame(&fr, who, &nonce, 1, -1);
+	return ll_admit_frame(a, &fr.parsed, now);
+}
+
+/* Removal keeps every other client findable (backward shift in a probe run);
+ * an update keeps the replay window but takes the new rate. */
+static void test_admit_remove_and_update_clients(void **state)
+{
+	(void)state;
+	ll_admit_t *a;
+	/* 8 clients: 16 slots. Five share home slot 5, one has home 6 (placed after
+	 * the run), one home 15 (wraps to 0). */
+	assert_int_equal(ll_admit_open(&(struct ll_admit_cfg){ .chain_id = CHAIN,
+							       .max_clients = 8 }, &a), 0);
+	struct signer g[7];
+	const uint8_t homes[7] = { 5, 21, 6, 37, 53, 15, 31 };
+	for (int i = 0; i < 7; i++) {
+		gateway(&g[i], homes[i], (uint8_t)(0x10 + i));
+		assert_int_equal(ll_admit_add_client(a, &g[i].reg, NULL, 0, 0), 0);
+		assert_int_equal(send_one(a, &g[i], 1, 0), LL_WIRE_OK);
+	}
+	/* take out clients from the middle of runs, one at a time */
+	const int order[] = { 1, 5, 0, 4 };
+	bool gone[7] = { false };
+	for (size_t k = 0; k < LL_ARRAY_LEN(order); k++) {
+		assert_int_equal(ll_admit_remove_client(a, g[order[k]].reg.id), 0);
+		assert_int_equal(ll_admit_remove_client(a, g[order[k]].reg.id), -ENOENT);
+		gone[order[k]] = true;
+		for (int i = 0; i < 7; i++)
+			assert_int_equal(send_one(a, &g[i], 10 + k, 0),
+					 gone[i] ? LL_WIRE_UNKNOWN_CLIENT : LL_WIRE_OK);
+	}
+	/* back again: a client added afresh starts from the window it is given */
+	assert_int_equal(ll_admit_add_client(a, &g[1].reg, NULL, 0, 0), 0);
+	assert_int_equal(send_one(a, &g[1], 1, 0), LL_WIRE_OK);
+
+	/* an update keeps nonces seen, and brings the new rate: 1 a second, burst 1 */
+	struct ll_store_client slow = g[3].reg;
+	slow.rate = 1;
+	slow.burst = 1;
+	assert_int_equal(ll_admit_update_client(a, &slow, 5 * SEC), 0);
+	assert_int_equal(send_one(a, &g[3], 13, 5 * SEC), LL_WIRE_REPLAY);
+	assert_int_equal(send_one(a, &g[3], 20, 5 * SEC), LL_WIRE_OK);
+	assert_int_equal(send_one(a, &g[3], 21, 5 * SEC), LL_WIRE_RATE_LIMITED);
+	assert_int_equal(send_one(a, &g[3], 21, 6 * SEC), LL_WIRE_OK);
+	assert_int_equal(ll_admit_update_client(a, &g[0].reg, 0), -ENOENT);
+	/* scheme 0 from an untrusted client is refused, as at add */
+	slow.trusted = false;
+	assert_int_equal(ll_admit_update_client(a, &slow, 0), -EINVAL);
+	ll_admit_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_admit_one_client_rising_frames),
 		cmocka_unit_test(test_admit_rate_limits_per_client),
 		cmocka_unit_test(test_admit_resumes_committed_window),
+		cmocka_unit_test(test_admit_remove_and_update_clients),
 	};
 	return cmocka_run_group_tests_name("ll_admit", tests, NULL, NULL);
 }

@@ -1,0 +1,2 @@
+# contrib: what operators install beside the appliance (the Wireshark dissector,
+# the Grafana dashboard, the systemd unit); their tests run with the integration suites.
