@@ -253,15 +253,19 @@ static int make_frame(struct gen *g, uint8_t *buf, size_t cap)
 		memcpy(id, c->reg.id, 32);
 		if (kind == LL_WIRE_UNKNOWN_CLIENT && i == 0)
 			randombytes_buf(id, 32);
-		int rc = ll_wire_frame_add(&b, c->reg.scheme, o->receipt ? LL_WIRE_FLAG_RECEIPT : 0,
-					   ++c->nonce, id, payload, (uint16_t)o->payload, NULL,
-					   &rec);
+		/* a gateway (scheme 0) signs nothing: its bad signature is an Ed25519
+		 * record with a zero signature, which it is not registered to send */
+		bool unsigned_claim = kind == LL_WIRE_BAD_SIGNATURE && i == 0 &&
+				      c->reg.scheme == LL_WIRE_SCHEME_NONE;
+		int rc = ll_wire_frame_add(&b, unsigned_claim ? LL_WIRE_SCHEME_ED25519 : c->reg.scheme,
+					   o->receipt ? LL_WIRE_FLAG_RECEIPT : 0, ++c->nonce, id,
+					   payload, (uint16_t)o->payload, NULL, &rec);
 		if (rc < 0)
 			return rc;
 		if (c->reg.scheme != LL_WIRE_SCHEME_NONE &&
 		    sign(c, o->chain_id, rec, (size_t)(b.buf + b.len - rec)) < 0)
 			return -EIO;
-		if (kind == LL_WIRE_BAD_SIGNATURE && i == 0)
+		if (kind == LL_WIRE_BAD_SIGNATURE && i == 0 && !unsigned_claim)
 			rec[LL_WIRE_RECORD_HEADER_BYTES] ^= 0x01;	/* after signing */
 		if (kind == LL_WIRE_UNKNOWN_SCHEME && i == 0)
 			rec[2] = 9;
@@ -716,7 +720,7 @@ static int number(const char *arg, const char *name, double lo, double hi, doubl
 	errno = 0;
 	*out = strtod(arg, &end);
 	if (errno || end == arg || *end || *out < lo || *out > hi) {
-		fprintf(stderr, "txgen: %s %s: want a number from %g to %g\n", name, arg, lo, hi);
+		fprintf(stderr, "txgen: --%s %s: want a number from %g to %g\n", name, arg, lo, hi);
 		return -1;
 	}
 	return 0;
@@ -780,9 +784,27 @@ int main(int argc, char **argv)
 		case '?':
 			usage(stderr);
 			return 2;
-		default:
-			if (number(optarg, argv[optind - 1], 0, 1e12, &v) < 0)
+		case 'N': {
+			/* a whole number, any u63: a double would round starts above 2^53 */
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || n > INT64_MAX) {
+				fprintf(stderr, "txgen: --nonce-start %s: want a whole number from 0 "
+						"to 2^63 - 1\n", optarg);
 				return 2;
+			}
+			o.nonce_start = n;
+			break;
+		}
+		default: {
+			const char *name = "option";
+			for (const struct option *lo = longopts; lo->name; lo++)
+				if (lo->val == c)
+					name = lo->name;
+			if (number(optarg, name, 0, 1e12, &v) < 0)
+				return 2;
+		}
 			switch (c) {
 			case 'c': if (v > UINT32_MAX) return 2; o.chain_id = (uint32_t)v; break;
 			case 'n': o.count = (uint64_t)v; o.count_set = true; break;
@@ -795,7 +817,6 @@ int main(int argc, char **argv)
 			case 'S': o.seconds = v; break;
 			case 'W': o.wait = v; break;
 			case 'L': o.client_rate = (uint64_t)v; break;
-			case 'N': o.nonce_start = (uint64_t)v; break;
 			}
 		}
 	}

@@ -11,7 +11,8 @@
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
-/* -1 until first use; then read from LL_LOG_LEVEL or set by ll_log_set_level. */
+/* -1 until first use; then read from LL_LOG_LEVEL or set by ll_log_set_level.
+ * Atomic: the admin socket changes it while every thread logs. */
 static int current_level = -1;
 
 int ll_log_level_parse(const char *name, enum ll_log_level *out)
@@ -27,17 +28,22 @@ int ll_log_level_parse(const char *name, enum ll_log_level *out)
 
 void ll_log_set_level(enum ll_log_level level)
 {
-	current_level = level;
+	__atomic_store_n(&current_level, (int)level, __ATOMIC_RELAXED);
 }
 
 enum ll_log_level ll_log_get_level(void)
 {
-	if (current_level < 0) {
-		enum ll_log_level level = LL_LOG_INFO;
-		ll_log_level_parse(getenv("LL_LOG_LEVEL"), &level);
-		current_level = level;
+	int level = __atomic_load_n(&current_level, __ATOMIC_RELAXED);
+	if (level < 0) {
+		enum ll_log_level from_env = LL_LOG_INFO;
+		ll_log_level_parse(getenv("LL_LOG_LEVEL"), &from_env);
+		/* the first caller decides; a level set meanwhile wins */
+		int unset = -1;
+		__atomic_compare_exchange_n(&current_level, &unset, (int)from_env, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		level = __atomic_load_n(&current_level, __ATOMIC_RELAXED);
 	}
-	return (enum ll_log_level)current_level;
+	return (enum ll_log_level)level;
 }
 
 void ll_log(enum ll_log_level level, const char *module, const char *fmt, ...)

@@ -16,7 +16,7 @@ enum ll_log_level {
 /*
  * ll_log_set_level - messages above `level` are dropped. Default LL_LOG_INFO, or
  * the LL_LOG_LEVEL environment variable (error|warn|info|debug) read on first use.
- * Call at start-up, before worker threads exist.
+ * Any thread, any time (the admin socket's config.set log.level).
  */
 void ll_log_set_level(enum ll_log_level level);
 enum ll_log_level ll_log_get_level(void);
