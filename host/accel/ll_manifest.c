@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ll_err.h"
 #include "ll_hex.h"
 #include "ll_job.h"
 #include "ll_manifest.h"
@@ -59,18 +60,6 @@ struct token {
 /* Tokens in messages are cut to this many characters, so a long one cannot hide the rest. */
 #define QUOTE_MAX 40
 
-static void say(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
 
 static int quote_len(struct token t)
 {
@@ -181,7 +170,7 @@ static int bad(struct parser *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	say(ps->err, ps->err_len, "line %u: %s", ps->line, msg);
+	ll_errf(ps->err, ps->err_len, "line %u: %s", ps->line, msg);
 	return -EINVAL;
 }
 
@@ -357,7 +346,7 @@ int ll_manifest_parse(const char *text, size_t len, struct ll_manifest *out, cha
 	}
 	for (int k = 0; k < KEY_COUNT; k++) {
 		if (k != KEY_KERNEL && !ps.seen_on[k]) {
-			say(err, err_len, "no '%s' line (every key but 'kernel' is required)",
+			ll_errf(err, err_len, "no '%s' line (every key but 'kernel' is required)",
 			    key_names[k]);
 			return -EINVAL;
 		}
@@ -375,17 +364,17 @@ int ll_manifest_read(const char *path, struct ll_manifest *out, char *err, size_
 	int rc, fd;
 
 	if (!path) {
-		say(err, err_len, "manifest: no path");
+		ll_errf(err, err_len, "manifest: no path");
 		return -EINVAL;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = -errno;
-		say(err, err_len, "%s: %s", path, strerror(errno));
+		ll_errf(err, err_len, "%s: %s", path, strerror(errno));
 		return rc;
 	}
 	if (!(text = malloc(cap))) {
 		rc = -ENOMEM;
-		say(err, err_len, "%s: %s", path, strerror(ENOMEM));
+		ll_errf(err, err_len, "%s: %s", path, strerror(ENOMEM));
 		goto out_close;
 	}
 	while (len < cap) {
@@ -394,7 +383,7 @@ int ll_manifest_read(const char *path, struct ll_manifest *out, char *err, size_
 			continue;
 		if (got < 0) {
 			rc = -errno;
-			say(err, err_len, "%s: %s", path, strerror(errno));
+			ll_errf(err, err_len, "%s: %s", path, strerror(errno));
 			goto out_free;
 		}
 		if (got == 0)
@@ -403,13 +392,13 @@ int ll_manifest_read(const char *path, struct ll_manifest *out, char *err, size_
 	}
 	if (len > LL_MANIFEST_MAX_BYTES) {
 		rc = -EFBIG;
-		say(err, err_len, "%s: larger than %d bytes", path, LL_MANIFEST_MAX_BYTES);
+		ll_errf(err, err_len, "%s: larger than %d bytes", path, LL_MANIFEST_MAX_BYTES);
 		goto out_free;
 	}
 
 	rc = ll_manifest_parse(text, len, out, why, sizeof why);
 	if (rc < 0)
-		say(err, err_len, "%s: %s", path, why);
+		ll_errf(err, err_len, "%s: %s", path, why);
 out_free:
 	free(text);
 out_close:
@@ -456,34 +445,34 @@ static const char *kind_name(enum ll_manifest_arg_kind kind)
 int ll_manifest_check(const struct ll_manifest *m, char *err, size_t err_len)
 {
 	if (!m) {
-		say(err, err_len, "manifest: none");
+		ll_errf(err, err_len, "manifest: none");
 		return -EINVAL;
 	}
 	if (m->format != LL_MANIFEST_FORMAT) {
-		say(err, err_len, "format %u, this host reads format %d", m->format,
+		ll_errf(err, err_len, "format %u, this host reads format %d", m->format,
 		    LL_MANIFEST_FORMAT);
 		return -EPROTO;
 	}
 	if (m->abi != LLK_ABI_VERSION) {
-		say(err, err_len, "abi %u, this host speaks abi %d", m->abi, LLK_ABI_VERSION);
+		ll_errf(err, err_len, "abi %u, this host speaks abi %d", m->abi, LLK_ABI_VERSION);
 		return -EPROTO;
 	}
 	for (size_t k = 0; k < ABI_KERNELS; k++) {
 		const struct ll_manifest_kernel *want = &abi_kernels[k];
 		const struct ll_manifest_kernel *have = ll_manifest_kernel(m, want->name);
 		if (!have) {
-			say(err, err_len, "no kernel %s", want->name);
+			ll_errf(err, err_len, "no kernel %s", want->name);
 			return -EPROTO;
 		}
 		if (have->nargs != want->nargs) {
-			say(err, err_len, "kernel %s has %u arguments, the ABI %u", want->name,
+			ll_errf(err, err_len, "kernel %s has %u arguments, the ABI %u", want->name,
 			    have->nargs, want->nargs);
 			return -EPROTO;
 		}
 		for (uint32_t a = 0; a < want->nargs; a++) {
 			const struct ll_manifest_arg *h = &have->args[a], *w = &want->args[a];
 			if (strcmp(h->name, w->name) != 0 || h->kind != w->kind) {
-				say(err, err_len,
+				ll_errf(err, err_len,
 				    "kernel %s argument %u is %s:%s, the ABI says %s:%s",
 				    want->name, a + 1, h->name, kind_name(h->kind), w->name,
 				    kind_name(w->kind));

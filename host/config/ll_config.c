@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +13,10 @@
 #include <arpa/inet.h>
 #include <ini.h>
 
+#include "ll_err.h"
+
 #define MAX_LINE 4096
 
-static void say(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
 
 const struct ll_config_key *ll_config_find(const struct ll_config_table *t, const char *name)
 {
@@ -187,14 +176,14 @@ static int set_key(const struct ll_config_key *k, void *at, const char *value, c
 		if (strlen(value) >= k->size)
 			goto bad;
 		if (k->check && k->check(value, why, sizeof why) < 0) {
-			say(err, err_len, "%s = %s: %s", k->name, value, why);
+			ll_errf(err, err_len, "%s = %s: %s", k->name, value, why);
 			return -EINVAL;
 		}
 		memcpy(at, value, strlen(value) + 1);
 		return 0;
 	}
 bad:
-	say(err, err_len, "%s = %s: want %s", k->name, value, want);
+	ll_errf(err, err_len, "%s = %s: want %s", k->name, value, want);
 	return -EINVAL;
 }
 
@@ -225,10 +214,10 @@ static void unknown_key(const struct ll_config_table *t, const char *name, char 
 						len ? ", " : "", kn + section_len + 1);
 	}
 	if (len)
-		say(err, err_len, "unknown key '%s' (in [%.*s]: %s)", name, (int)section_len, name,
+		ll_errf(err, err_len, "unknown key '%s' (in [%.*s]: %s)", name, (int)section_len, name,
 		    known);
 	else
-		say(err, err_len, "unknown key '%s'", name);
+		ll_errf(err, err_len, "unknown key '%s'", name);
 }
 
 int ll_config_set(const struct ll_config_table *t, void *settings, const char *name,
@@ -240,7 +229,7 @@ int ll_config_set(const struct ll_config_table *t, void *settings, const char *n
 		return -ENOENT;
 	}
 	if (!value) {
-		say(err, err_len, "%s: no value", name);
+		ll_errf(err, err_len, "%s: no value", name);
 		return -EINVAL;
 	}
 	return set_key(k, (char *)settings + k->offset, value, err, err_len);
@@ -296,7 +285,7 @@ static int on_pair(void *user, const char *section, const char *key, const char 
 	struct parse *p = user;
 	char name[256];
 	if (!section[0]) {
-		say(p->err, sizeof p->err, "'%s' is outside any [section]", key);
+		ll_errf(p->err, sizeof p->err, "'%s' is outside any [section]", key);
 		p->rc = -EINVAL;
 		return 0;
 	}
@@ -310,12 +299,12 @@ static int on_pair(void *user, const char *section, const char *key, const char 
 		if (known_section)
 			unknown_key(p->t, name, p->err, sizeof p->err);
 		else
-			say(p->err, sizeof p->err, "unknown section [%s]", section);
+			ll_errf(p->err, sizeof p->err, "unknown section [%s]", section);
 		p->rc = -EINVAL;
 		return 0;
 	}
 	if (p->seen[k - p->t->keys]) {
-		say(p->err, sizeof p->err, "%s is set twice", name);
+		ll_errf(p->err, sizeof p->err, "%s is set twice", name);
 		p->rc = -EINVAL;
 		return 0;
 	}
@@ -343,18 +332,18 @@ static int finish(struct parse *p, int line, const char *origin, char *err, size
 {
 	free(p->seen);
 	if (line == -2) {
-		say(err, err_len, "%s: out of memory", origin);
+		ll_errf(err, err_len, "%s: out of memory", origin);
 		return -ENOMEM;
 	}
 	if (line == 0)
 		return 0;
 	if (p->rc == 0) {
 		/* inih's own complaint: not `key = value`, a bad [section] line, too long */
-		say(err, err_len, "%s:%d: not a 'key = value' line, a [section], or a comment "
+		ll_errf(err, err_len, "%s:%d: not a 'key = value' line, a [section], or a comment "
 				  "(lines are at most %d bytes)", origin, line, MAX_LINE - 1);
 		return -EINVAL;
 	}
-	say(err, err_len, "%s:%d: %s", origin, line, p->err);
+	ll_errf(err, err_len, "%s:%d: %s", origin, line, p->err);
 	return p->rc;
 }
 
@@ -380,7 +369,7 @@ int ll_config_parse_file(const struct ll_config_table *t, void *settings, const 
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int rc = -errno;
-		say(err, err_len, "%s: %s", path, strerror(errno));
+		ll_errf(err, err_len, "%s: %s", path, strerror(errno));
 		return rc;
 	}
 	if (!(p.seen = calloc(t->count + 1, sizeof *p.seen))) {

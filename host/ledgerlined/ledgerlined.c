@@ -282,6 +282,12 @@ int main(int argc, char **argv)
 		ll_settings_write(&settings, stdout);
 		return 0;
 	}
+	if (!ours_at && !settings.device[0]) {
+		fprintf(stderr, "ledgerlined: dataplane.device is not set: name the data port (a "
+				"PCI address, or a DPDK vdev such as net_af_xdp0,iface=eth1), or give "
+				"EAL options before --\n");
+		return 2;
+	}
 	if (a.check) {
 		printf("ledgerlined: the configuration is good%s%s\n", a.config ? ": " : "",
 		       a.config ? a.config : "");
@@ -301,9 +307,8 @@ int main(int argc, char **argv)
 		eal_argc = ll_settings_eal_args(&settings, argv[0], eal_argv, MAX_EAL_ARGS + 1,
 						eal_buf, sizeof eal_buf);
 		if (eal_argc < 0) {
-			fprintf(stderr, "ledgerlined: dataplane.device is not set: name the data "
-					"port (a PCI address, or a DPDK vdev such as "
-					"net_af_xdp0,iface=eth1), or give EAL options before --\n");
+			fprintf(stderr, "ledgerlined: the [dataplane] keys make too long an EAL "
+					"command line\n");
 			return 2;
 		}
 	}

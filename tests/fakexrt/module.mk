@@ -2,6 +2,7 @@
 # built per variant for the programs that dlopen it, and a fake card image to load.
 FAKEXRT_KERNEL_SRCS := $(filter-out hls/llk_model.c,$(wildcard hls/llk_*.c))
 FAKEXRT_SRCS := tests/fakexrt/fakexrt.c host/accel/ll_manifest.c host/common/ll_hex.c \
+	host/common/ll_err.c \
 	$(FAKEXRT_KERNEL_SRCS)
 # Only the xrt* functions leave the library: the XRT headers mark them visible.
 FAKEXRT_CFLAGS := -fPIC -fvisibility=hidden -I/usr/include/xrt -Ihls -Ihost/accel -Ihost/common
