@@ -38,7 +38,7 @@ INTEGRATION  :=
 EXTRA_ALL    :=
 EXTRA_TEST   :=
 
-.PHONY: all test unit unit-asan integration fuzz fuzz-run bench deps clean demo
+.PHONY: all test unit unit-asan integration fuzz fuzz-run bench deps clean demo install
 all:
 
 include host/common/module.mk
@@ -49,6 +49,7 @@ include host/chain/module.mk
 include host/store/module.mk
 include host/accel/module.mk
 include host/admin/module.mk
+include host/ctl/module.mk
 include host/tools/module.mk
 include host/bench/module.mk
 include dataplane/wire/module.mk
@@ -129,6 +130,26 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard host/*/*.h dataplane/*/*.
 	@echo "  FUZZ $@"
 	$(Q)$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_FLAGS) $(WARN) -o $@ \
 		$(filter %.c,$^) $(LDLIBS_LIB)
+
+# install: the appliance and its tools, the XDP filter, the man page, the
+# example configuration (also as /etc/ledgerline/ledgerline.conf when there is
+# none), the systemd unit and the contrib files. DESTDIR for packaging.
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+install: all
+	install -D -m 0755 $(BUILD)/bin/ledgerlined $(DESTDIR)$(PREFIX)/sbin/ledgerlined
+	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/bin $(BUILD)/bin/ledgerctl \
+		$(BUILD)/bin/txgen $(BUILD)/bin/llaudit $(BUILD)/bin/llmerkle
+	install -D -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/ledgerline/ll_xdp_filter.o
+	install -D -m 0644 host/ctl/ledgerctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/ledgerctl.1
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/ledgerline README.md \
+		ledgerline.conf.example
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/ledgerline contrib/ledgerline.lua \
+		contrib/grafana/ledgerline.json
+	install -D -m 0644 contrib/ledgerlined.service $(DESTDIR)$(UNITDIR)/ledgerlined.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/ledgerline/ledgerline.conf || install -D -m 0640 \
+		ledgerline.conf.example $(DESTDIR)$(SYSCONFDIR)/ledgerline/ledgerline.conf
 
 clean:
 	rm -rf $(BUILD)

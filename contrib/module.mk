@@ -2,3 +2,4 @@
 # the Grafana dashboard, the systemd unit); their tests run with the integration suites.
 INTEGRATION += tests/integration/test_dissector.sh
 INTEGRATION += tests/integration/test_grafana.sh
+INTEGRATION += tests/integration/test_install.sh

@@ -15,7 +15,9 @@ packages=(
 	libpcap-dev libelf-dev zlib1g-dev
 	# lab, tests and operations
 	bpftool iproute2 iputils-ping nftables ethtool util-linux procps kmod jq tshark
-	prometheus valgrind curl
+	prometheus valgrind curl socat
+	# the man page's check (man, groff) and the systemd unit's (systemd-analyze)
+	man-db groff-base systemd
 )
 
 missing=()

@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -86,6 +87,7 @@ struct ll_admin {
 	uint32_t idle_timeout_ms;	/* atomic: set from any thread */
 	uint64_t auth_window_ns;
 	uint32_t auth_fails;
+	bool listeners_paused;		/* out of descriptors: until the next tick */
 
 	pthread_mutex_t lock;		/* stats and job */
 	pthread_cond_t cond;
@@ -366,6 +368,17 @@ static void send_error(ll_admin_t *a, uint32_t i, const char *err)
 	json_decref(reply);
 }
 
+/* The last words to a connection the server closes: "closed": true says so. */
+static void send_close(ll_admin_t *a, uint32_t i, const char *err)
+{
+	json_t *reply = json_pack("{s:b, s:s, s:b}", "ok", 0, "error", err, "closed", 1);
+	if (reply)
+		send_json(a, i, reply);
+	json_decref(reply);
+	if (a->conns[i].fd >= 0)
+		a->conns[i].closing = true;
+}
+
 static void count_result(ll_admin_t *a, int rc)
 {
 	pthread_mutex_lock(&a->lock);
@@ -421,7 +434,7 @@ static bool authenticate(ll_admin_t *a, uint32_t i, const json_t *req, const cha
 	const char *given = json_string_value(json_object_get(req, "token"));
 	uint8_t digest[32];
 	if (strcmp(cmd, "auth") != 0 || !given) {
-		send_error(a, i, "authenticate first: {\"cmd\":\"auth\",\"token\":\"...\"}");
+		send_close(a, i, "authenticate first: {\"cmd\":\"auth\",\"token\":\"...\"}");
 	} else {
 		token_digest(given, strlen(given), digest);
 		if (a->has_token && CRYPTO_memcmp(digest, a->token_digest, sizeof digest) == 0) {
@@ -432,7 +445,7 @@ static bool authenticate(ll_admin_t *a, uint32_t i, const json_t *req, const cha
 			COUNT(a, ok);
 			return true;
 		}
-		send_error(a, i, "auth failed");
+		send_close(a, i, "auth failed");
 	}
 	uint64_t now = ll_time_mono_ns();
 	if (now - a->auth_window_ns >= 1000000000ull) {
@@ -446,7 +459,6 @@ static bool authenticate(ll_admin_t *a, uint32_t i, const json_t *req, const cha
 	if (ll_log_ratelimit_allow(&rl, now, &more))
 		LL_WARN("admin", "%s: failed authentication (%" PRIu64 " more not logged)", c->who,
 			more);
-	c->closing = true;
 	return false;
 }
 
@@ -545,8 +557,7 @@ static void take_lines(ll_admin_t *a, uint32_t i)
 		snprintf(err, sizeof err, "request longer than %u bytes: closed",
 			 a->cfg.max_request_bytes);
 		COUNT(a, too_long);
-		send_error(a, i, err);
-		c->closing = true;
+		send_close(a, i, err);
 	}
 	flush(a, i);
 }
@@ -605,9 +616,16 @@ static void describe_peer(int fd, bool tcp, const struct sockaddr_in *sin, char 
 static void refuse(int fd, const char *why)
 {
 	char line[160];
-	int n = snprintf(line, sizeof line, "{\"ok\":false,\"error\":\"%s\"}\n", why);
+	int n = snprintf(line, sizeof line, "{\"ok\":false,\"error\":\"%s\",\"closed\":true}\n",
+			 why);
 	(void)!send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
+}
+
+static int add_fd(ll_admin_t *a, int fd, uint64_t tag, int op)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	return epoll_ctl(a->epfd, op, fd, &ev) < 0 ? -errno : 0;
 }
 
 static void accept_all(ll_admin_t *a, int listener, bool tcp)
@@ -617,8 +635,21 @@ static void accept_all(ll_admin_t *a, int listener, bool tcp)
 		socklen_t sl = sizeof sin;
 		int fd = accept4(listener, tcp ? (struct sockaddr *)&sin : NULL, tcp ? &sl : NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* out of descriptors: a level-triggered listener would spin this
+			 * thread until one frees, so stop watching it until the next tick */
+			struct epoll_event ev = { .events = 0, .data.u64 = tcp ? TAG_TCP : TAG_UNIX };
+			epoll_ctl(a->epfd, EPOLL_CTL_MOD, listener, &ev);
+			a->listeners_paused = true;
+			static struct ll_log_ratelimit rl = LL_LOG_RATELIMIT_INIT(10000000000ull, 1);
+			uint64_t more;
+			if (ll_log_ratelimit_allow(&rl, ll_time_mono_ns(), &more))
+				LL_WARN("admin", "out of file descriptors: accepts wait (%" PRIu64
+					" more not logged)", more);
+			return;
+		}
 		if (fd < 0)
-			return;	/* EAGAIN, or out of descriptors: the next round retries */
+			return;	/* EAGAIN: all taken */
 		pthread_mutex_lock(&a->lock);
 		a->stats.accepted++;
 		bool full = a->stats.open >= a->cfg.max_connections;
@@ -721,8 +752,7 @@ static void close_idle(ll_admin_t *a, uint64_t now)
 		if (c->fd < 0 || c->awaiting || c->closing || now - c->last_ns < idle_ns)
 			continue;
 		COUNT(a, idle_closed);
-		send_error(a, i, "idle too long: closed");
-		c->closing = true;
+		send_close(a, i, "idle too long: closed");
 		flush(a, i);
 	}
 }
@@ -759,6 +789,12 @@ static void *admin_main(void *arg)
 		uint64_t now = ll_time_mono_ns();
 		if (now - last_tick >= TICK_NS) {
 			last_tick = now;
+			if (a->listeners_paused) {
+				a->listeners_paused = false;
+				add_fd(a, a->unix_fd, TAG_UNIX, EPOLL_CTL_MOD);
+				if (a->tcp_fd >= 0)
+					add_fd(a, a->tcp_fd, TAG_TCP, EPOLL_CTL_MOD);
+			}
 			close_idle(a, now);
 			if (a->cfg.tick)
 				a->cfg.tick(a->cfg.arg, now);
@@ -860,10 +896,19 @@ static int listen_tcp(ll_admin_t *a)
 	return 0;
 }
 
-static int add_fd(ll_admin_t *a, int fd, uint64_t tag)
+/* Room for max_connections descriptors beside the process's others: the soft
+ * limit is raised toward the hard one, and a shortfall is said at start. */
+static void raise_fd_limit(uint32_t max_connections)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_connections + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		LL_WARN("admin", "admin.max_connections %u: the descriptor limit is %llu; past it, "
+			"accepts wait", max_connections, (unsigned long long)rl.rlim_cur);
 }
 
 int ll_admin_open(const struct ll_admin_cfg *cfg, ll_admin_t **out)
@@ -901,15 +946,16 @@ int ll_admin_open(const struct ll_admin_cfg *cfg, ll_admin_t **out)
 		LL_ERROR("admin", "audit log %s: %s", cfg->audit_log, strerror(errno));
 		goto err;
 	}
+	raise_fd_limit(cfg->max_connections);
 	if ((a->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		rc = -errno;
 		goto err;
 	}
 	if ((rc = listen_unix(a)) < 0 || (tcp && (rc = listen_tcp(a)) < 0) ||
-	    (rc = add_fd(a, a->unix_fd, TAG_UNIX)) < 0 ||
-	    (tcp && (rc = add_fd(a, a->tcp_fd, TAG_TCP)) < 0) ||
-	    (rc = add_fd(a, a->wake_fd, TAG_WAKE)) < 0)
+	    (rc = add_fd(a, a->unix_fd, TAG_UNIX, EPOLL_CTL_ADD)) < 0 ||
+	    (tcp && (rc = add_fd(a, a->tcp_fd, TAG_TCP, EPOLL_CTL_ADD)) < 0) ||
+	    (rc = add_fd(a, a->wake_fd, TAG_WAKE, EPOLL_CTL_ADD)) < 0)
 		goto err;
 	if ((rc = -pthread_create(&a->worker, NULL, worker_main, a)) < 0)
 		goto err;

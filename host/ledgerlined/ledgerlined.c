@@ -299,9 +299,16 @@ int main(int argc, char **argv)
 		return 2;
 
 	if (ours_at) {
-		eal_argc = ours_at;
-		for (int i = 0; i < eal_argc && i < MAX_EAL_ARGS; i++)
+		eal_argc = ours_at < MAX_EAL_ARGS ? ours_at : MAX_EAL_ARGS;
+		size_t used = 0;
+		for (int i = 0; i < eal_argc; i++) {
 			eal_argv[i] = argv[i];
+			/* kept for config.get: these replace the [dataplane] EAL keys */
+			if (i > 0 && used < sizeof settings.eal_args)
+				used += (size_t)snprintf(settings.eal_args + used,
+							 sizeof settings.eal_args - used, "%s%s",
+							 used ? " " : "", argv[i]);
+		}
 		eal_argv[eal_argc] = NULL;
 	} else {
 		eal_argc = ll_settings_eal_args(&settings, argv[0], eal_argv, MAX_EAL_ARGS + 1,

@@ -54,9 +54,10 @@ void ll_appliance_settings(ll_appliance_t *a, struct ll_settings *out);
 
 /*
  * ll_appliance_pause - paused, the RX lcores stop taking packets off the port
- * (the port's queue fills, then drops: port.imissed) while what was admitted is
- * still ordered, committed and receipted; resumed, they poll again. Returns 0,
- * or -ESHUTDOWN while stopping.
+ * (its queue fills, then drops: a NIC counts port.imissed; on net_af_xdp the
+ * XDP filter's redirect count runs ahead of port.ipackets) while what was
+ * admitted is still ordered, committed and receipted; resumed, they poll
+ * again. Returns 0, or -ESHUTDOWN while stopping.
  */
 int ll_appliance_pause(ll_appliance_t *a, bool paused);
 

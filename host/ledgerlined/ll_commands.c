@@ -167,6 +167,8 @@ static int cmd_config_get(void *arg, const struct ll_admin_request *req, json_t 
 			return -ENOENT;
 		}
 		ll_config_get(t, s, key, value, sizeof value);
+		if (ll_settings_eal_replaced(s, key))
+			snprintf(value, sizeof value, "(replaced by the EAL options: %s)", s->eal_args);
 		json_object_set_new(reply, "key", json_string(key));
 		json_object_set_new(reply, "value", json_string(value));
 		json_object_set_new(reply, "runtime", json_boolean(k->runtime));
@@ -175,12 +177,16 @@ static int cmd_config_get(void *arg, const struct ll_admin_request *req, json_t 
 		json_t *all = json_object(), *runtime = json_array();
 		for (size_t i = 0; i < t->count; i++) {
 			ll_config_get(t, s, t->keys[i].name, value, sizeof value);
+			if (ll_settings_eal_replaced(s, t->keys[i].name))
+				snprintf(value, sizeof value, "(replaced by eal_args)");
 			json_object_set_new(all, t->keys[i].name, json_string(value));
 			if (t->keys[i].runtime)
 				json_array_append_new(runtime, json_string(t->keys[i].name));
 		}
 		json_object_set_new(reply, "config", all);
 		json_object_set_new(reply, "runtime", runtime);
+		if (s->eal_args[0])
+			json_object_set_new(reply, "eal_args", json_string(s->eal_args));
 	}
 	free(s);
 	return 0;

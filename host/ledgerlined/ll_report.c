@@ -397,8 +397,9 @@ void ll_report_prometheus(const struct ll_report *r, FILE *f)
 		a->requested);
 	label_value(f, a->device);
 	fprintf(f, "\"} 1\n");
-	one(f, "ledgerline_accel_in_service", "gauge", "0 once the device was taken out.",
-	    a->in_service);
+	one(f, "ledgerline_accel_in_service", "gauge",
+	    "1 while a device (xrt, hlsemu) is in service; 0 on the cpu backend, or once the "
+	    "device was taken out (then backend is cpu and requested is not).", a->in_service);
 	one(f, "ledgerline_accel_jobs_in_flight", "gauge", "Accelerator jobs in flight.",
 	    a->jobs_in_flight);
 	one(f, "ledgerline_accel_jobs_total", "counter", "Accelerator jobs done.", a->jobs);

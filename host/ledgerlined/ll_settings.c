@@ -189,6 +189,17 @@ int ll_settings_check(const struct ll_settings *s, char *err, size_t err_len)
 	return 0;
 }
 
+bool ll_settings_eal_replaced(const struct ll_settings *s, const char *key)
+{
+	static const char *const replaced[] = { "dataplane.lcores", "dataplane.device",
+						"dataplane.hugepages", "dataplane.memory_mb",
+						"dataplane.file_prefix" };
+	for (size_t i = 0; s->eal_args[0] && i < LL_ARRAY_LEN(replaced); i++)
+		if (strcmp(key, replaced[i]) == 0)
+			return true;
+	return false;
+}
+
 uint8_t ll_settings_hash_alg(const struct ll_settings *s)
 {
 	return s->hash == 1 ? LL_HASH_SM3 : LL_HASH_SHA256;

@@ -66,7 +66,14 @@ struct ll_settings {
 	uint32_t stats_interval_ms;	/* runtime */
 	/* [log] */
 	unsigned log_level;		/* enum ll_log_level; runtime */
+
+	/* not a key: the EAL options given before --, when they replace the
+	 * [dataplane] keys lcores, device, hugepages, memory_mb and file_prefix */
+	char eal_args[1024];
 };
+
+/* ll_settings_eal_replaced - whether key is one the EAL options given before -- replace. */
+bool ll_settings_eal_replaced(const struct ll_settings *s, const char *key);
 
 /* ll_settings_table - every key, in the order ledgerline.conf.example lists them. */
 const struct ll_config_table *ll_settings_table(void);

@@ -289,16 +289,19 @@ static void test_bad_requests_are_answered_and_counted(void **state)
 			fail_msg("%s -> '%s', not '%s'", cases[i].line, e, cases[i].says);
 		json_decref(reply);
 	}
-	json_t *reply = ask(fd, "{\"cmd\":\"echo\",\"text\":\"still here\"}\n");
+	json_t *reply = ask(fd, "{\"cmd\":\"fail\"}\n");
+	assert_null(json_object_get(reply, "closed"));	/* a refusal that keeps the line */
+	json_decref(reply);
+	reply = ask(fd, "{\"cmd\":\"echo\",\"text\":\"still here\"}\n");
 	assert_true(json_is_true(json_object_get(reply, "ok")));
 	json_decref(reply);
 	struct ll_admin_stats s = stats_of(r);
 	assert_int_equal(s.invalid_json, 6);
 	assert_int_equal(s.unknown_command, 1);
 	assert_int_equal(s.bad_arguments, 8);
-	assert_int_equal(s.failed, 1);
+	assert_int_equal(s.failed, 2);
 	assert_int_equal(s.ok, 1);
-	assert_int_equal(s.requests, LL_ARRAY_LEN(cases) + 1);
+	assert_int_equal(s.requests, LL_ARRAY_LEN(cases) + 2);
 	close(fd);
 }
 
@@ -311,6 +314,7 @@ static void test_too_long_line_is_refused_and_closed(void **state)
 	assert_int_equal(send(fd, line, sizeof line, MSG_NOSIGNAL), (ssize_t)sizeof line);
 	json_t *reply = read_reply(fd);
 	assert_non_null(strstr(error_of(reply), "request longer than 1024 bytes"));
+	assert_true(json_is_true(json_object_get(reply, "closed")));	/* its last words */
 	json_decref(reply);
 	assert_true(closed_by_server(fd));
 	assert_int_equal(stats_of(r).too_long, 1);
@@ -346,6 +350,7 @@ static void test_idle_client_is_closed(void **state)
 	int fd = connect_unix(r->socket);
 	json_t *reply = read_reply(fd);	/* nothing sent: told, then closed */
 	assert_non_null(strstr(error_of(reply), "idle too long"));
+	assert_true(json_is_true(json_object_get(reply, "closed")));
 	json_decref(reply);
 	assert_true(closed_by_server(fd));
 	assert_int_equal(stats_of(r).idle_closed, 1);
@@ -375,6 +380,7 @@ static void test_thousand_connections_are_capped(void **state)
 			served++;
 		} else {
 			assert_non_null(strstr(error_of(reply), "too many admin connections (8)"));
+			assert_true(json_is_true(json_object_get(reply, "closed")));
 			refused++;
 		}
 		json_decref(reply);
