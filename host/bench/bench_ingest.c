@@ -79,10 +79,30 @@ static int make_inputs(struct ingest *g, struct ll_store_client *gw)
 	return ll_sig_key_id(LL_SIG_ED25519, gw->pub, 32, gw->id);
 }
 
-/* testpmd's rxonly rate on the same vdev: the best second of a run of `seconds`. */
+/* The best Rx-pps testpmd printed so far, past its first (start-up) second;
+ * *seen gets how many it printed. */
+static double best_pps(const char *log, int *seen)
+{
+	char line[256];
+	double best = 0, pps;
+	FILE *f = fopen(log, "r");
+	*seen = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, " Rx-pps: %lf", &pps) == 1 && ++*seen > 1 && pps > best)
+			best = pps;
+	if (f)
+		fclose(f);
+	return best;
+}
+
+/*
+ * testpmd's rxonly rate on the same vdev: the best second of `seconds` of its
+ * stats after the first. Its start-up time varies with the machine's load, so
+ * it runs until it has printed that many (up to 20 s more), not for a fixed time.
+ */
 static double testpmd_rate(struct ingest *g, double seconds)
 {
-	char log[128], prefix[32], line[256];
+	char log[128], prefix[32];
 	snprintf(log, sizeof log, "%s/testpmd.log", g->dir);
 	snprintf(prefix, sizeof prefix, "lltp%d", (int)getpid());
 	unlink(log);
@@ -93,18 +113,28 @@ static double testpmd_rate(struct ingest *g, double seconds)
 	int pid = ll_bench_start(argv, log);
 	if (pid < 0)
 		return 0;
-	uint64_t end = ll_time_mono_ns() + (uint64_t)((seconds + 2) * 1e9);
-	while (ll_time_mono_ns() < end)
-		usleep(100 * 1000);
+	int want = 1 + (int)(seconds + 0.999), seen = 0;
+	uint64_t give_up = ll_time_mono_ns() + (uint64_t)((seconds + 20) * 1e9);
+	while (ll_time_mono_ns() < give_up && seen < want) {
+		usleep(200 * 1000);
+		best_pps(log, &seen);
+	}
 	ll_bench_finish(pid, SIGINT);
-	FILE *f = fopen(log, "r");
-	double best = 0, pps;
-	int seen = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, " Rx-pps: %lf", &pps) == 1 && ++seen > 1 && pps > best)
-			best = pps;	/* the first second is start-up */
-	if (f)
-		fclose(f);
+	double best = best_pps(log, &seen);
+	if (best == 0) {
+		/* say why: the last lines testpmd wrote */
+		char lines[5][256], line[256];
+		unsigned n = 0;
+		FILE *f = fopen(log, "r");
+		while (f && fgets(line, sizeof line, f))
+			snprintf(lines[n++ % 5], sizeof lines[0], "%s", line);
+		if (f)
+			fclose(f);
+		fprintf(stderr, "llbench: ingest: dpdk-testpmd printed %d stats; its log ends:\n",
+			seen);
+		for (unsigned i = n > 5 ? n - 5 : 0; i < n; i++)
+			fprintf(stderr, "  %s", lines[i % 5]);
+	}
 	return best;
 }
 

@@ -495,13 +495,15 @@ int ll_ctl_refusal(const json_t *reply)
 	};
 	if (json_is_true(json_object_get(reply, "ok")))
 		return 0;
-	/* the server marks the last reply before it closes: "closed": true */
+	/* the server marks the last reply before it closes ("closed": true); of
+	 * those, the ones about the connection rather than a request are refusals
+	 * (a request too long was answered: the appliance refused the request) */
 	bool closed = json_is_true(json_object_get(reply, "closed"));
 	const char *e = json_string_value(json_object_get(reply, "error"));
 	for (size_t i = 0; closed && e && i < sizeof refusals / sizeof refusals[0]; i++)
 		if (strncmp(e, refusals[i].prefix, strlen(refusals[i].prefix)) == 0)
 			return refusals[i].rc;
-	return closed ? -ECONNRESET : 0;
+	return 0;
 }
 
 int ll_ctl_request(ll_ctl_t *c, const json_t *request, json_t **reply, char *err, size_t err_len)

@@ -77,9 +77,9 @@ int ll_ctl_wait_closed(ll_ctl_t *c, char *err, size_t err_len);
 
 /*
  * ll_ctl_refusal - 0 when reply answers the request; else the admin server
- * refused or closed the connection itself: -EBUSY (too many connections, too
- * many failed tokens: try again), -ECONNRESET (closed as idle), -EACCES (not
- * authenticated). Pure.
+ * refused or closed the connection itself (its reply says "closed": true):
+ * -EBUSY (too many connections, too many failed tokens: try again),
+ * -ECONNRESET (closed as idle), -EACCES (not authenticated). Pure.
  */
 int ll_ctl_refusal(const struct json_t *reply);
 

@@ -15,18 +15,10 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+settle_seconds=30
 . "$(dirname "$0")/lib.sh"
 # the admin socket and audit log in the test's own directory; no metrics port
 mgmt=(--admin-socket "$work/admin.sock" --audit-log "$work/audit.log" --metrics-listen "")
-stat() { jq -r "$1" "$work/stats.json" 2>/dev/null; }
-settle() {
-	for _ in $(seq 300); do
-		[[ $(stat "$1") == "$2" ]] && return 0
-		sleep 0.1
-	done
-	echo "# $1 is $(stat "$1"), wanted $2"
-	return 1
-}
 
 # the rig that stands in for a card: a PCI function bound to xocl, XILINX_XRT, an xclbin
 mkdir -p "$work/root/sys/bus/pci/drivers/xocl/0000:65:00.1" "$work/xrt"

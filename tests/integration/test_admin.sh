@@ -57,35 +57,11 @@ code() {
 }
 # show: what the last command said, as comments (after a failed check)
 show() { sed 's/^/#   out: /' "$work/out" | head -20; sed 's/^/#   err: /' "$work/err" | head -10; }
-stat() { jq -r "$1" "$work/stats.json"; }
-# settle EXPR VALUE / at_least EXPR N: the stats file (written every 100 ms), up to 10 s
-settle() {
-	for _ in $(seq 100); do
-		[[ $(stat "$1" 2>/dev/null) == "$2" ]] && return 0
-		sleep 0.1
-	done
-	echo "# $1 is $(stat "$1"), wanted $2"
-	return 1
-}
-at_least() {
-	for _ in $(seq 100); do
-		[[ $(stat "$1" 2>/dev/null) -ge $2 ]] 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "# $1 is $(stat "$1"), wanted at least $2"
-	return 1
-}
-send() {
-	local keys=$1
-	shift
-	ip netns exec "$cli" "$bin/txgen" send --keys "$work/$keys" --to 10.77.0.1:7400 "$@" \
-		2>/dev/null
-}
 metric() {
 	ip netns exec "$app" curl -sf "http://$metrics/metrics" |
 		awk -v m="$1" '$1 == m { print $2 }'
 }
-committed() { stat .solo.records_committed; }
+committed() { stats .solo.records_committed; }
 # rising: records_committed moves on within 5 s
 rising() {
 	local before
@@ -219,12 +195,12 @@ check "status says paused" test "$(ctl --json status | jq -r .state)" = paused
 check "/metrics says paused" test "$(metric ledgerline_paused)" = 1
 sleep 0.3
 c=$(committed)
-pk=$(stat .rx.packets)
-redirected=$(stat .xdp.redirect)
+pk=$(stats .rx.packets)
+redirected=$(stats .xdp.redirect)
 send ed --count 4000 --rate 40000 >/dev/null
 sleep 1
 check "paused: nothing sent is committed" test "$(committed)" -eq "$c"
-check "paused: the RX lcore took no packets" test "$(stat .rx.packets)" -eq "$pk"
+check "paused: the RX lcore took no packets" test "$(stats .rx.packets)" -eq "$pk"
 check "paused: the XDP filter counted them in (redirect), the RX lcore did not" \
 	at_least .xdp.redirect $((redirected + 4000)) ||
 	echo "# xdp $(jq -c .xdp "$work/stats.json") port $(jq -c .port "$work/stats.json")"
@@ -247,7 +223,7 @@ check "clients list --count 1: one, and more" bash -c \
 first=$(ctl --json clients list | jq -r '.clients[0].id')
 check "clients list --after the first: the second" bash -c \
 	"'$bin/ledgerctl' -s '$sock' --json clients list --after $first | jq -e '(.clients | length) == 1'"
-u0=$(stat .dropped.unknown_client)
+u0=$(stats .dropped.unknown_client)
 send late --count 30 --rate 1000 >/dev/null
 check "an unregistered client's frames: unknown_client" settle .dropped.unknown_client $((u0 + 30))
 pub=$(awk '{ print $3 }' "$work/late")
@@ -259,7 +235,7 @@ send late --count 100 --records 2 --receipt --rate 1000 --receipts-out "$work/r3
 check "the client added at runtime sends and is committed" \
 	grep -q "records_receipted 200 missing 0" "$work/send"
 check "clients remove" bash -c "'$bin/ledgerctl' -s '$sock' clients remove $late_id | grep -qx 'removed: $late_id'"
-u0=$(stat .dropped.unknown_client)
+u0=$(stats .dropped.unknown_client)
 send late --count 50 --rate 1000 >/dev/null
 check "after remove its frames are dropped as unknown_client" settle .dropped.unknown_client $((u0 + 50))
 check "clients remove of one not there: exit 1" code 1 ctl clients remove "$late_id"
@@ -305,7 +281,7 @@ check "ledgerline_records_committed_total moves with traffic" bash -c "
 check "/healthz: 200 ok" test "$(ip netns exec "$app" curl -s -w ' %{http_code}' "http://$metrics/healthz" | tr -d '\n')" = "ok 200"
 
 # --- bad input while traffic is being committed ---
-admin() { stat ".admin.$1"; }
+admin() { stats ".admin.$1"; }
 # in the background: $! is txgen itself (ip netns exec execs it), so kill stops it
 ip netns exec "$cli" "$bin/txgen" send --keys "$work/ed" --to 10.77.0.1:7400 --count 60000 --records 2 \
 	--rate 4000 >/dev/null 2>&1 &

@@ -51,31 +51,6 @@ stop() {
 	daemon=
 	return $rc
 }
-stat() { jq -r "$1" "$work/stats.json"; }
-# settle EXPR VALUE: waits (up to 10 s) until the stats say EXPR == VALUE
-settle() {
-	for _ in $(seq 100); do
-		[[ $(stat "$1" 2>/dev/null) == "$2" ]] && return 0
-		sleep 0.1
-	done
-	echo "# $1 is $(stat "$1"), wanted $2"
-	return 1
-}
-# at_least EXPR N: waits (up to 10 s) until the stats say EXPR >= N
-at_least() {
-	for _ in $(seq 100); do
-		[[ $(stat "$1" 2>/dev/null) -ge $2 ]] 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "# $1 is $(stat "$1"), wanted at least $2"
-	return 1
-}
-send() {
-	local keys=$1
-	shift
-	ip netns exec "$cli" "$bin/txgen" send --keys "$work/$keys" --to 10.77.0.1:7400 "$@" \
-		2>/dev/null
-}
 # every txid in FILE is in the ledger, with a proof that verifies
 all_in_ledger() {
 	"$bin/llaudit" txs --ledger "$work/ledger" --txids "$1"
@@ -118,7 +93,7 @@ check "bad magic: dropped by the XDP filter" settle .xdp.drop_bad_magic 100
 for kind in bad_version chain_mismatch bad_length unknown_scheme bad_signature unknown_client; do
 	check "$kind: 100 frames dropped" settle ".dropped.$kind" 100
 done
-check "nothing malformed committed" test "$(stat .solo.records_committed)" -eq 9200
+check "nothing malformed committed" test "$(stats .solo.records_committed)" -eq 9200
 ip netns exec "$cli" bash -c 'echo hi > /dev/udp/10.77.0.1/9999'
 check "UDP to another port is dropped by the filter, before DPDK" at_least .xdp.drop_other 1
 
@@ -138,7 +113,7 @@ sed 's/^/# flood: /' "$work/out"
 check "the flood raised backpressure counters (overload or NIC drops)" bash -c \
 	"test \$(( \$(jq '.dropped.overload + .port.imissed' '$work/stats.json') )) -gt 0"
 check "the daemon is still up" kill -0 "$daemon"
-check "and still commits what it admits" settle .solo.records_committed "$(stat .order.records)"
+check "and still commits what it admits" settle .solo.records_committed "$(stats .order.records)"
 check "SIGTERM drains and exits 0" stop
 
 # restart: the windows come back, the ledger holds every receipted transaction

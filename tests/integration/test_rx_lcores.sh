@@ -14,18 +14,10 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+settle_seconds=15
 . "$(dirname "$0")/lib.sh"
 # the admin socket and audit log in the test's own directory; no metrics port
 mgmt=(--admin-socket "$work/admin.sock" --audit-log "$work/audit.log" --metrics-listen "")
-stat() { jq -r "$1" "$work/stats.json" 2>/dev/null; }
-settle() {
-	for _ in $(seq 150); do
-		[[ $(stat "$1") == "$2" ]] && return 0
-		sleep 0.1
-	done
-	echo "# $1 is $(stat "$1"), wanted $2"
-	return 1
-}
 
 check "keys, registrations and a capture of 300 frames" bash -c "
 	'$bin/txgen' keygen --keys '$work/k' --clients 3 &&
@@ -44,7 +36,7 @@ check "two RX lcores, 300 packets each" bash -c \
 	 test \$(jq '[.rx_lcores[].packets] == [300, 300]' '$work/stats.json') = true"
 check "each record committed once: 600" settle .solo.records_committed 600
 check "the other 300 copies dropped as replays by the orderer" settle .order.replays 300
-check "and counted under dropped.replay" test "$(stat .dropped.replay)" -eq 300
+check "and counted under dropped.replay" test "$(stats .dropped.replay)" -eq 300
 kill -TERM "$daemon"
 wait "$daemon"
 rc=$?
