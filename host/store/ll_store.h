@@ -150,7 +150,11 @@ int ll_store_client_put(ll_store_t *s, const struct ll_store_client *c);
 /* ll_store_client_get - the registration of id; -ENOENT when there is none. */
 int ll_store_client_get(ll_store_t *s, const uint8_t id[32], struct ll_store_client *c);
 
-/* ll_store_client_del - removes the registration and its state; -ENOENT when none. */
+/*
+ * ll_store_client_del - removes the registration; its state (the replay
+ * window) stays, so what the client sent stays a replay if it is registered
+ * again. -ENOENT when it is not registered.
+ */
 int ll_store_client_del(ll_store_t *s, const uint8_t id[32]);
 
 /*

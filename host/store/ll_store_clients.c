@@ -94,21 +94,19 @@ int ll_store_client_get(ll_store_t *s, const uint8_t id[32], struct ll_store_cli
 	return rc;
 }
 
+/* The registration goes; the state ('s') stays, so nonces the client used
+ * remain replays if it is registered again, across restarts too. */
 static int del_body(struct ll_store *s, MDB_txn *txn, void *arg)
 {
 	uint8_t key[KEY_BYTES];
 	MDB_val k = { .mv_size = sizeof key, .mv_data = key };
-	int found = 0;
-	for (int i = 0; i < 2; i++) {
-		client_key(key, i ? 's' : 'c', arg);
-		int rc = mdb_del(txn, s->dbi[LL_STORE_DB_CLIENTS], &k, NULL);
-		if (rc == MDB_MAP_FULL)
-			return LL_STORE_RETRY_MAP_FULL;
-		if (rc && rc != MDB_NOTFOUND)
-			return ll_store_mdb_errno(rc);
-		found += i == 0 && rc == 0;
-	}
-	return found ? 0 : -ENOENT;
+	client_key(key, 'c', arg);
+	int rc = mdb_del(txn, s->dbi[LL_STORE_DB_CLIENTS], &k, NULL);
+	if (rc == MDB_MAP_FULL)
+		return LL_STORE_RETRY_MAP_FULL;
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	return rc ? ll_store_mdb_errno(rc) : 0;
 }
 
 int ll_store_client_del(ll_store_t *s, const uint8_t id[32])

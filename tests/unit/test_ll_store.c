@@ -1008,6 +1008,17 @@ static void test_client_state_moves_with_its_block(void **state)
 	assert_memory_equal(out, st, 137);
 	assert_int_equal(ll_store_client_state(s, id, out, 10, &len), -ENOSPC);
 
+	/* unregistered, the client keeps its state: registered again, its old nonces
+	 * are still replays */
+	struct ll_store_client c = { .scheme = 1, .pub_len = 32 };
+	memcpy(c.id, id, 32);
+	assert_int_equal(ll_store_client_put(s, &c), 0);
+	assert_int_equal(ll_store_client_del(s, id), 0);
+	assert_int_equal(ll_store_client_get(s, id, &c), -ENOENT);
+	assert_int_equal(ll_store_client_state(s, id, out, sizeof out, &len), 0);
+	assert_int_equal(len, 137);
+	assert_memory_equal(out, st, 137);
+
 	/* a block refused for any reason leaves the state as it was */
 	memset(st, 0x02, sizeof st);
 	cs.len = LL_STORE_CLIENT_STATE_MAX + 1;
