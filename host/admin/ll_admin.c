@@ -44,8 +44,12 @@
 #define IN_FIRST 4096
 /* a connection's unread replies: past this it is not reading them, and is closed */
 #define OUT_MAX (16u << 20)
+/* all connections' unread replies together: past this the one adding is closed */
+#define OUT_TOTAL_MAX (64u << 20)
 /* TCP: this many failed tokens in a second stop TCP accepts for the rest of it */
 #define AUTH_FAILS_PER_SECOND 5
+/* TCP: the token must come this soon after connecting, whatever else arrives */
+#define AUTH_DEADLINE_NS 5000000000ull
 #define WHO_MAX 96
 
 struct conn {
@@ -57,7 +61,8 @@ struct conn {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off, out_cap;
-	uint64_t last_ns;
+	uint64_t last_ns;		/* the last byte in or out */
+	uint64_t accepted_ns;
 	uint32_t events;		/* what epoll watches now */
 };
 
@@ -88,6 +93,8 @@ struct ll_admin {
 	uint64_t auth_window_ns;
 	uint32_t auth_fails;
 	bool listeners_paused;		/* out of descriptors: until the next tick */
+	uint32_t tcp_open;		/* TCP connections: at most half the slots */
+	size_t out_total;		/* unread reply bytes, all connections */
 
 	pthread_mutex_t lock;		/* stats and job */
 	pthread_cond_t cond;
@@ -229,6 +236,33 @@ void ll_admin_set_idle_timeout(ll_admin_t *a, uint32_t ms)
 	__atomic_store_n(&a->idle_timeout_ms, ms, __ATOMIC_RELAXED);
 }
 
+/*
+ * Error text often quotes what a client sent, cut to fit a buffer, maybe in the
+ * middle of a character: bytes that are not UTF-8 become '?', so the text is a
+ * JSON string (jansson refuses anything else, and the reply would be lost).
+ */
+static void make_utf8(char *text)
+{
+	unsigned char *p = (unsigned char *)text;
+	while (*p) {
+		unsigned n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 :
+			     (*p & 0xf8) == 0xf0 ? 3 : 4;
+		bool good = n < 4 && !(n == 1 && *p < 0xc2) && !(n == 3 && *p > 0xf4);
+		for (unsigned k = 1; good && k <= n; k++)
+			good = (p[k] & 0xc0) == 0x80;
+		/* no overlong three- or four-byte forms, surrogates or values past U+10FFFF */
+		if (good && n == 2)
+			good = !(*p == 0xe0 && p[1] < 0xa0) && !(*p == 0xed && p[1] >= 0xa0);
+		if (good && n == 3)
+			good = !(*p == 0xf0 && p[1] < 0x90) && !(*p == 0xf4 && p[1] >= 0x90);
+		if (!good) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
 /* --- the audit log --- */
 
 static void audit(ll_admin_t *a, const char *who, const json_t *request, bool ok, const char *err)
@@ -244,8 +278,12 @@ static void audit(ll_admin_t *a, const char *who, const json_t *request, bool ok
 	snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000);
 	json_t *line = json_pack("{s:s, s:s, s:O, s:b}", "time", when, "who", who, "request",
 				 request, "ok", ok);
-	if (line && !ok)
-		json_object_set_new(line, "error", json_string(err));
+	if (line && !ok) {
+		char text[LL_ADMIN_ERR_MAX];
+		snprintf(text, sizeof text, "%s", err && err[0] ? err : "failed");
+		make_utf8(text);
+		json_object_set_new(line, "error", json_string(text));
+	}
 	char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 	json_decref(line);
 	bool written = false;
@@ -292,6 +330,8 @@ static void close_conn(ll_admin_t *a, uint32_t i)
 		return;
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	a->tcp_open -= c->tcp;
+	a->out_total -= c->out_len - c->out_off;
 	free(c->in);
 	free(c->out);
 	*c = (struct conn){ .fd = -1 };
@@ -314,6 +354,7 @@ static void flush(ll_admin_t *a, uint32_t i)
 			return;
 		}
 		c->out_off += (size_t)n;
+		a->out_total -= (size_t)n;
 		c->last_ns = ll_time_mono_ns();
 	}
 	if (c->out_off == c->out_len)
@@ -335,7 +376,7 @@ static void send_json(ll_admin_t *a, uint32_t i, const json_t *reply)
 		return;
 	}
 	size_t len = strlen(text), need = c->out_len + len + 1;
-	if (need > OUT_MAX) {
+	if (need > OUT_MAX || a->out_total + len + 1 > OUT_TOTAL_MAX) {
 		free(text);
 		COUNT(a, slow_reader);
 		close_conn(a, i);
@@ -357,26 +398,34 @@ static void send_json(ll_admin_t *a, uint32_t i, const json_t *reply)
 	memcpy(c->out + c->out_len, text, len);
 	c->out[c->out_len + len] = '\n';
 	c->out_len += len + 1;
+	a->out_total += len + 1;
 	free(text);
+}
+
+static void send_failure(ll_admin_t *a, uint32_t i, const char *err, bool closing)
+{
+	char text[LL_ADMIN_ERR_MAX];
+	snprintf(text, sizeof text, "%s", err);
+	make_utf8(text);
+	json_t *reply = json_pack("{s:b, s:s}", "ok", 0, "error", text);
+	if (reply && closing)
+		json_object_set_new(reply, "closed", json_true());
+	if (reply)
+		send_json(a, i, reply);
+	json_decref(reply);
+	if (closing && a->conns[i].fd >= 0)
+		a->conns[i].closing = true;
 }
 
 static void send_error(ll_admin_t *a, uint32_t i, const char *err)
 {
-	json_t *reply = json_pack("{s:b, s:s}", "ok", 0, "error", err);
-	if (reply)
-		send_json(a, i, reply);
-	json_decref(reply);
+	send_failure(a, i, err, false);
 }
 
 /* The last words to a connection the server closes: "closed": true says so. */
 static void send_close(ll_admin_t *a, uint32_t i, const char *err)
 {
-	json_t *reply = json_pack("{s:b, s:s, s:b}", "ok", 0, "error", err, "closed", 1);
-	if (reply)
-		send_json(a, i, reply);
-	json_decref(reply);
-	if (a->conns[i].fd >= 0)
-		a->conns[i].closing = true;
+	send_failure(a, i, err, true);
 }
 
 static void count_result(ll_admin_t *a, int rc)
@@ -433,7 +482,14 @@ static bool authenticate(ll_admin_t *a, uint32_t i, const json_t *req, const cha
 	struct conn *c = &a->conns[i];
 	const char *given = json_string_value(json_object_get(req, "token"));
 	uint8_t digest[32];
-	if (strcmp(cmd, "auth") != 0 || !given) {
+	uint64_t now = ll_time_mono_ns();
+	/* connections opened before a burst of failures get no more guesses than new ones */
+	if (a->auth_fails >= AUTH_FAILS_PER_SECOND && now - a->auth_window_ns < 1000000000ull) {
+		COUNT(a, auth_throttled);
+		send_close(a, i, "too many failed authentications: try again in a second");
+		return false;
+	}
+	if (!cmd || strcmp(cmd, "auth") != 0 || !given) {
 		send_close(a, i, "authenticate first: {\"cmd\":\"auth\",\"token\":\"...\"}");
 	} else {
 		token_digest(given, strlen(given), digest);
@@ -447,7 +503,6 @@ static bool authenticate(ll_admin_t *a, uint32_t i, const json_t *req, const cha
 		}
 		send_close(a, i, "auth failed");
 	}
-	uint64_t now = ll_time_mono_ns();
 	if (now - a->auth_window_ns >= 1000000000ull) {
 		a->auth_window_ns = now;
 		a->auth_fails = 0;
@@ -484,7 +539,11 @@ static void handle_line(ll_admin_t *a, uint32_t i, char *line, size_t len)
 	COUNT(a, requests);
 	if (ll_admin_parse_request(line, len, &req, &name, err, sizeof err) < 0) {
 		COUNT(a, invalid_json);
-		send_error(a, i, err);
+		/* before the token, nothing but the token is answered */
+		if (c->tcp && !c->authed)
+			authenticate(a, i, NULL, NULL);
+		else
+			send_error(a, i, err);
 		return;
 	}
 	if (c->tcp && !c->authed) {
@@ -498,8 +557,7 @@ static void handle_line(ll_admin_t *a, uint32_t i, char *line, size_t len)
 		snprintf(err, sizeof err, "unknown command '%.64s' (\"help\" lists them)", name);
 		send_error(a, i, err);
 	} else if (check_arg_names(cmd, req, err, sizeof err) < 0) {
-		count_result(a, -EINVAL);
-		send_error(a, i, err);
+		finish(a, i, cmd, c->who, req, NULL, -EINVAL, err);
 	} else if (cmd == &help_command) {
 		json_t *reply = help_reply(a);
 		count_result(a, 0);
@@ -520,8 +578,11 @@ static void handle_line(ll_admin_t *a, uint32_t i, char *line, size_t len)
 				 a->job.command->name);
 		}
 		pthread_mutex_unlock(&a->lock);
-		if (busy)
+		if (busy) {
+			if (cmd->changes)
+				audit(a, c->who, req, false, err);
 			send_error(a, i, err);
+		}
 	} else {
 		struct ll_admin_request r = { .cmd = name, .args = req, .who = c->who };
 		json_t *reply = json_pack("{s:b}", "ok", 1);
@@ -661,10 +722,12 @@ static void accept_all(ll_admin_t *a, int listener, bool tcp)
 			refuse(fd, "too many failed authentications: try again in a second");
 			continue;
 		}
-		if (full) {
+		/* TCP gets half the slots: the Unix socket always has room for an operator */
+		uint32_t tcp_max = a->cfg.max_connections > 1 ? a->cfg.max_connections / 2 : 1;
+		if (full || (tcp && a->tcp_open >= tcp_max)) {
 			char why[80];
 			snprintf(why, sizeof why, "too many admin connections (%u)",
-				 a->cfg.max_connections);
+				 full ? a->cfg.max_connections : tcp_max);
 			COUNT(a, refused_full);
 			refuse(fd, why);
 			continue;
@@ -674,7 +737,7 @@ static void accept_all(ll_admin_t *a, int listener, bool tcp)
 			i++;	/* open < max_connections: a slot is free */
 		struct conn *c = &a->conns[i];
 		*c = (struct conn){ .fd = fd, .gen = ++a->next_gen, .tcp = tcp, .last_ns = now,
-				    .events = EPOLLIN };
+				    .accepted_ns = now, .events = EPOLLIN };
 		describe_peer(fd, tcp, &sin, c->who, sizeof c->who);
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
 		if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -682,6 +745,7 @@ static void accept_all(ll_admin_t *a, int listener, bool tcp)
 			c->fd = -1;
 			continue;
 		}
+		a->tcp_open += tcp;
 		pthread_mutex_lock(&a->lock);
 		a->stats.open++;
 		pthread_mutex_unlock(&a->lock);
@@ -744,16 +808,35 @@ static void *worker_main(void *arg)
 }
 
 /* Connections that sent nothing for the idle timeout are told so and closed. */
+/*
+ * Connections that sent nothing for the idle timeout are told so and closed.
+ * One whose replies do not drain for as long (it does not read them) is closed
+ * at once: telling it would only add to what it does not read. A TCP connection
+ * has from accept the idle timeout or AUTH_DEADLINE_NS, the shorter, to give
+ * its token, whatever else it sends meanwhile.
+ */
 static void close_idle(ll_admin_t *a, uint64_t now)
 {
 	uint64_t idle_ns = __atomic_load_n(&a->idle_timeout_ms, __ATOMIC_RELAXED) * 1000000ull;
 	for (uint32_t i = 0; i < a->cfg.max_connections; i++) {
 		struct conn *c = &a->conns[i];
-		if (c->fd < 0 || c->awaiting || c->closing || now - c->last_ns < idle_ns)
+		if (c->fd < 0 || c->awaiting)
 			continue;
-		COUNT(a, idle_closed);
-		send_close(a, i, "idle too long: closed");
-		flush(a, i);
+		bool stuck = c->closing || c->out_len > c->out_off;
+		if (stuck && now - c->last_ns >= idle_ns) {
+			COUNT(a, slow_reader);
+			close_conn(a, i);
+		} else if (!stuck && c->tcp && !c->authed &&
+			   now - c->accepted_ns >= (idle_ns < AUTH_DEADLINE_NS ? idle_ns :
+						    AUTH_DEADLINE_NS)) {
+			COUNT(a, idle_closed);
+			send_close(a, i, "no token in time: closed");
+			flush(a, i);
+		} else if (!stuck && now - c->last_ns >= idle_ns) {
+			COUNT(a, idle_closed);
+			send_close(a, i, "idle too long: closed");
+			flush(a, i);
+		}
 	}
 }
 
@@ -836,6 +919,12 @@ static int listen_unix(ll_admin_t *a)
 	int rc = make_parent(path, 0755);
 	if (rc < 0)
 		return rc;
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		LL_ERROR("admin", "socket %s: a file that is not a socket is there: not replaced",
+			 path);
+		return -EEXIST;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -984,6 +1073,10 @@ void ll_admin_close(ll_admin_t *a)
 		pthread_join(a->thread, NULL);
 	if (a->worker_started)
 		pthread_join(a->worker, NULL);
+	/* a slow command that ended after the admin thread did: counted and audited */
+	if (a->job.done)
+		finish(a, UINT32_MAX, a->job.command, a->job.who, a->job.request, a->job.reply,
+		       a->job.rc, a->job.err);
 	json_decref(a->job.request);
 	json_decref(a->job.reply);
 	for (uint32_t i = 0; a->conns && i < a->cfg.max_connections; i++)

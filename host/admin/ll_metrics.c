@@ -15,8 +15,11 @@
 
 #include "ll_log.h"
 
-#define MAX_CONNECTIONS 32
-#define TIMEOUT_S 10
+/* Room for many scrapers and probes; one address may not take it all (a slow
+ * client holding connections would otherwise blind /healthz). */
+#define MAX_CONNECTIONS 256
+#define MAX_PER_ADDRESS 16
+#define TIMEOUT_S 5
 
 struct ll_metrics {
 	struct ll_metrics_cfg cfg;
@@ -123,6 +126,7 @@ int ll_metrics_open(const struct ll_metrics_cfg *cfg, ll_metrics_t **out)
 	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL,
 				     NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET, m->fd,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT_S,
 				     MHD_OPTION_END);
 	if (!m->daemon) {

@@ -24,6 +24,7 @@
 
 #define MAX_EAL_ARGS 32
 #define TOKEN_MIN 16
+#define TOKEN_MAX 1024
 
 static volatile bool stop_requested;
 
@@ -227,11 +228,14 @@ static int read_token(const char *path, char *token, size_t cap)
 	}
 	bool got = fgets(token, (int)cap, f) != NULL;
 	fclose(f);
+	/* a line that filled the buffer without its end is too long, not cut */
+	bool whole = got && (strchr(token, '\n') || strlen(token) < cap - 1);
 	if (got)
 		token[strcspn(token, "\r\n")] = '\0';
-	if (!got || strlen(token) < TOKEN_MIN) {
-		fprintf(stderr, "ledgerlined: admin.token_file %s: want one line of at least %d "
-				"characters\n", path, TOKEN_MIN);
+	if (!got || !whole || strlen(token) < TOKEN_MIN || strlen(token) > TOKEN_MAX) {
+		fprintf(stderr, "ledgerlined: admin.token_file %s: want one line of %d to %d "
+				"characters\n", path, TOKEN_MIN, TOKEN_MAX);
+		memset(token, 0, cap);
 		return -1;
 	}
 	return 0;
@@ -263,7 +267,7 @@ int main(int argc, char **argv)
 {
 	static struct ll_settings settings;
 	struct args a = { 0 };
-	char *eal_argv[MAX_EAL_ARGS + 1], eal_buf[2048], token[256] = "";
+	char *eal_argv[MAX_EAL_ARGS + 1], eal_buf[2048], token[TOKEN_MAX + 2] = "";
 	int eal_argc = 0, ours_at = 0;
 
 	/* EAL options, when given, are the ones before "--" */
@@ -288,15 +292,16 @@ int main(int argc, char **argv)
 				"EAL options before --\n");
 		return 2;
 	}
+	if (settings.admin_tcp_listen[0] &&
+	    read_token(settings.admin_token_file, token, sizeof token) < 0)
+		return 2;
 	if (a.check) {
+		memset(token, 0, sizeof token);
 		printf("ledgerlined: the configuration is good%s%s\n", a.config ? ": " : "",
 		       a.config ? a.config : "");
 		return 0;
 	}
 	ll_log_set_level((enum ll_log_level)settings.log_level);
-	if (settings.admin_tcp_listen[0] &&
-	    read_token(settings.admin_token_file, token, sizeof token) < 0)
-		return 2;
 
 	if (ours_at) {
 		eal_argc = ours_at < MAX_EAL_ARGS ? ours_at : MAX_EAL_ARGS;

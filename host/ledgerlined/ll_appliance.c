@@ -130,16 +130,46 @@ struct ll_appliance {
 	volatile bool stop_requested, stopping, paused;
 	pthread_mutex_t control_lock;	/* one client change at a time */
 	uint64_t control_seq;
-	uint64_t clients, known_clients;	/* registered; ids seen this run */
+	uint64_t clients;		/* registered now */
+	/* every id registered since start, removed ones too (the replay books keep
+	 * their windows, so they count against max_clients until a restart) */
+	struct known_id *known;
+	uint32_t known_slots, known_count;
 	pthread_mutex_t report_lock;	/* the port's and the XDP filter's counters */
 	struct ll_report_latency commit_latency;	/* the commit thread's */
 	uint64_t order_rounds;		/* the orderer's heartbeat */
 	/* liveness, sampled by the admin thread's tick */
-	uint64_t seen_rx_polls, seen_order_rounds, seen_commit_failures;
-	uint64_t rx_alive_ns, order_alive_ns, store_failed_ns;
+	/* liveness: each heartbeat's last value and when it last moved, under
+	 * live_lock; sampled by every report and the admin thread's tick */
+	pthread_mutex_t live_lock;
+	uint64_t seen_rx_polls[LL_REPORT_MAX_RX], rx_alive_ns[LL_REPORT_MAX_RX];
+	uint64_t seen_order_rounds, order_alive_ns;
+	uint64_t seen_commit_failures, store_failed_ns;
 };
 
 /* --- clients --- */
+
+struct known_id {
+	bool used;
+	uint8_t id[32];
+};
+
+/* Notes id as seen this run: 1 when new, 0 when seen before, -ENOSPC when
+ * max_clients ids were seen already. Under control_lock, or before run. */
+static int known_add(ll_appliance_t *a, const uint8_t *id)
+{
+	uint32_t i = ll_key_id_slot(id, a->known_slots);
+	while (a->known[i].used && !ll_key_id_equal(a->known[i].id, id))
+		i = (i + 1) & (a->known_slots - 1);
+	if (a->known[i].used)
+		return 0;
+	if (a->known_count == a->cfg.max_clients)
+		return -ENOSPC;
+	a->known[i].used = true;
+	memcpy(a->known[i].id, id, 32);
+	a->known_count++;
+	return 1;
+}
 
 /* One line: <scheme> <public key hex> <trusted 0|1> [rate [burst]]. */
 static int parse_client_line(const char *line, struct ll_store_client *c)
@@ -222,7 +252,8 @@ static int load_client(void *ctx, const struct ll_store_client *c)
 	    (rc = ll_replay_book_add(a->commit_book, c->id, st, len)) < 0)
 		goto bad;
 	a->clients++;
-	a->known_clients++;
+	if ((rc = known_add(a, c->id)) < 0)
+		goto bad;
 	return 0;
 bad:
 	{
@@ -466,6 +497,34 @@ static void idle(uint32_t *sleep_ns)
 
 /* --- the report --- */
 
+/*
+ * A component is live while its heartbeat counter moves: each RX lcore counts
+ * polls (also paused or idle), the orderer counts rounds (sleeping at most
+ * 1 ms); the store while no commit failed lately. Sampled by whoever looks (a
+ * report, the admin thread's tick), so no one thread's stall fakes another's.
+ */
+static void sample_liveness(ll_appliance_t *a, uint64_t now, const struct ll_solo_stats *solo)
+{
+	pthread_mutex_lock(&a->live_lock);
+	for (unsigned i = 0; i < a->rx_count; i++) {
+		uint64_t polls = a->rx[i].stats.polls;
+		if (polls != a->seen_rx_polls[i]) {
+			a->seen_rx_polls[i] = polls;
+			a->rx_alive_ns[i] = now;
+		}
+	}
+	uint64_t rounds = __atomic_load_n(&a->order_rounds, __ATOMIC_RELAXED);
+	if (rounds != a->seen_order_rounds) {
+		a->seen_order_rounds = rounds;
+		a->order_alive_ns = now;
+	}
+	if (solo->commit_failures > a->seen_commit_failures) {
+		a->seen_commit_failures = solo->commit_failures;
+		a->store_failed_ns = now;
+	}
+	pthread_mutex_unlock(&a->live_lock);
+}
+
 void ll_appliance_report(ll_appliance_t *a, struct ll_report *r)
 {
 	memset(r, 0, sizeof *r);
@@ -536,14 +595,15 @@ void ll_appliance_report(ll_appliance_t *a, struct ll_report *r)
 	r->commit_latency = a->commit_latency;
 	if (a->admin)
 		ll_admin_stats(a->admin, &r->admin);
-	uint64_t now = r->mono_ns;
-	r->live_ingest = now - __atomic_load_n(&a->rx_alive_ns, __ATOMIC_RELAXED) < LIVE_NS;
-	r->live_consensus = now - __atomic_load_n(&a->order_alive_ns, __ATOMIC_RELAXED) < LIVE_NS &&
-			    !a->stopping;
-	r->live_store = !r->solo.stalled &&
-			now - __atomic_load_n(&a->store_failed_ns, __ATOMIC_RELAXED) >=
-				STORE_FAILURE_NS &&
-			ll_chain_tip(a->chain, &tip) == 0;
+	sample_liveness(a, r->mono_ns, &r->solo);
+	pthread_mutex_lock(&a->live_lock);
+	r->live_ingest = true;
+	for (unsigned i = 0; i < a->rx_count; i++)
+		r->live_ingest &= r->mono_ns - a->rx_alive_ns[i] < LIVE_NS;
+	r->live_consensus = r->mono_ns - a->order_alive_ns < LIVE_NS && !a->stopping;
+	r->live_store = !r->solo.stalled && r->mono_ns - a->store_failed_ns >= STORE_FAILURE_NS;
+	pthread_mutex_unlock(&a->live_lock);
+	r->live_store &= ll_chain_tip(a->chain, &tip) == 0;
 }
 
 bool ll_appliance_health(ll_appliance_t *a, char *why, size_t why_len)
@@ -554,41 +614,24 @@ bool ll_appliance_health(ll_appliance_t *a, char *why, size_t why_len)
 		snprintf(why, why_len, "ok");
 		return true;
 	}
-	snprintf(why, why_len, "not live:%s%s%s", r.live_ingest ? "" : " ingest (RX lcores stopped)",
+	snprintf(why, why_len, "not live:%s%s%s", r.live_ingest ? "" : " ingest (an RX lcore stopped)",
 		 r.live_consensus ? "" : " consensus (the orderer stopped)",
 		 r.live_store ? "" : r.solo.stalled ? " store (disk full: ordering waits)" :
 		 " store (a block failed to commit)");
 	return false;
 }
 
-/*
- * The admin thread's tick: a component is live while its heartbeat counter
- * moves (RX lcores count polls even when paused or idle; the orderer counts
- * rounds, sleeping at most 1 ms), the store while no commit failed lately.
- */
+/* The admin thread's tick: liveness sampled every 100 ms, so a failure shows
+ * within LIVE_NS even when nothing reads the report. */
 static void tick(void *arg, uint64_t now)
 {
 	ll_appliance_t *a = arg;
-	uint64_t polls = 0, rounds = __atomic_load_n(&a->order_rounds, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < a->rx_count; i++)
-		polls += a->rx[i].stats.polls;
-	if (polls != a->seen_rx_polls) {
-		a->seen_rx_polls = polls;
-		__atomic_store_n(&a->rx_alive_ns, now, __ATOMIC_RELAXED);
-	}
-	if (rounds != a->seen_order_rounds) {
-		a->seen_order_rounds = rounds;
-		__atomic_store_n(&a->order_alive_ns, now, __ATOMIC_RELAXED);
-	}
 	struct ll_solo_stats solo = { 0 };
 	pthread_mutex_lock(&a->solo_lock);
 	if (a->solo)
 		ll_solo_stats(a->solo, &solo);
 	pthread_mutex_unlock(&a->solo_lock);
-	if (solo.commit_failures > a->seen_commit_failures) {
-		a->seen_commit_failures = solo.commit_failures;
-		__atomic_store_n(&a->store_failed_ns, now, __ATOMIC_RELAXED);
-	}
+	sample_liveness(a, now, &solo);
 }
 
 static void write_stats(ll_appliance_t *a)
@@ -708,13 +751,6 @@ int ll_appliance_client_put(ll_appliance_t *a, const struct ll_store_client *c, 
 	pthread_mutex_lock(&a->control_lock);
 	int rc = ll_store_client_get(store, c->id, &old);
 	bool is_new = rc == -ENOENT;
-	/* the books keep the window of every client seen this run, removed or not */
-	if (is_new && a->known_clients >= a->cfg.max_clients) {
-		snprintf(err, err_len, "no room: dataplane.max_clients (%u) clients were registered "
-			 "since start (removed ones count until a restart)", a->cfg.max_clients);
-		rc = -ENOSPC;
-		goto out;
-	}
 	/* the key must decode before anything is written */
 	ll_sig_key_t *key = NULL;
 	if (c->scheme != LL_WIRE_SCHEME_NONE &&
@@ -724,19 +760,22 @@ int ll_appliance_client_put(ll_appliance_t *a, const struct ll_store_client *c, 
 		goto out;
 	}
 	ll_sig_key_close(key);
+	/* the books keep the window of every client seen this run, removed or not */
+	if ((rc = known_add(a, c->id)) < 0) {
+		snprintf(err, err_len, "no room: dataplane.max_clients (%u) clients were registered "
+			 "since start (removed ones count until a restart)", a->cfg.max_clients);
+		goto out;
+	}
 	if ((rc = ll_store_client_put(store, c)) < 0) {
 		snprintf(err, err_len, "the ledger refused it: %s", ll_strerror(rc));
 		goto out;
 	}
-	if ((rc = change_rx_tables(a, c, false)) < 0) {
+	/* in the ledger now: counted, whatever the RX lcores say next */
+	if (is_new)
+		__atomic_add_fetch(&a->clients, 1, __ATOMIC_RELAXED);
+	if ((rc = change_rx_tables(a, c, false)) < 0)
 		snprintf(err, err_len, "registered in the ledger, but an RX lcore could not take it: "
 			 "%s", ll_strerror(rc));
-		goto out;
-	}
-	if (is_new) {
-		__atomic_add_fetch(&a->clients, 1, __ATOMIC_RELAXED);
-		a->known_clients++;
-	}
 out:
 	pthread_mutex_unlock(&a->control_lock);
 	return rc;
@@ -746,6 +785,10 @@ int ll_appliance_client_remove(ll_appliance_t *a, const uint8_t id[32], char *er
 			       size_t err_len)
 {
 	struct ll_store_client c = { 0 };
+	if (a->stopping) {
+		snprintf(err, err_len, "the appliance is stopping");
+		return -ESHUTDOWN;
+	}
 	pthread_mutex_lock(&a->control_lock);
 	int rc = ll_store_client_del(ll_chain_store(a->chain), id);
 	if (rc == -ENOENT) {
@@ -776,10 +819,10 @@ int ll_appliance_config_set(ll_appliance_t *a, const char *key, const char *valu
 		return -EPERM;
 	}
 	pthread_mutex_lock(&a->settings_lock);
+	/* only the key's own bytes change: other threads read the fixed keys unlocked */
+	int rc = ll_config_set(t, &a->cfg, key, value, err, err_len);
 	struct ll_settings next = a->cfg;
-	int rc = ll_config_set(t, &next, key, value, err, err_len);
 	if (rc == 0) {
-		a->cfg = next;
 		ll_log_set_level((enum ll_log_level)next.log_level);
 		__atomic_store_n(&a->stats_interval_ms, next.stats_interval_ms, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&a->solo_lock);
@@ -880,8 +923,11 @@ int ll_appliance_open(const struct ll_settings *s, const char *token, ll_applian
 	if (!a)
 		return rc;
 	a->cfg = *s;
-	a->start_ns = a->rx_alive_ns = a->order_alive_ns = ll_time_mono_ns();
+	a->start_ns = a->order_alive_ns = ll_time_mono_ns();
+	for (unsigned i = 0; i < LL_REPORT_MAX_RX; i++)
+		a->rx_alive_ns[i] = a->start_ns;
 	a->store_failed_ns = a->start_ns - STORE_FAILURE_NS;
+	pthread_mutex_init(&a->live_lock, NULL);
 	a->stats_interval_ms = s->stats_interval_ms;
 	pthread_mutex_init(&a->settings_lock, NULL);
 	pthread_mutex_init(&a->control_lock, NULL);
@@ -898,6 +944,11 @@ int ll_appliance_open(const struct ll_settings *s, const char *token, ll_applian
 		goto err;
 	}
 	if (s->clients_file[0] && (rc = register_clients_file(a, s->clients_file)) < 0)
+		goto err;
+	for (a->known_slots = 2; a->known_slots < 2 * s->max_clients; a->known_slots *= 2)
+		;
+	rc = -ENOMEM;
+	if (!(a->known = calloc(a->known_slots, sizeof *a->known)))
 		goto err;
 	if ((rc = open_rx(a)) < 0 ||
 	    (rc = ll_replay_book_open(s->max_clients, &a->order_book)) < 0 ||
@@ -1085,11 +1136,13 @@ void ll_appliance_close(ll_appliance_t *a)
 	ll_replay_book_close(a->order_book);
 	ll_replay_book_close(a->commit_book);
 	free(a->origins);
+	free(a->known);
 	ll_accel_close(a->accel);	/* after solo: its hash thread used it */
 	ll_chain_close(a->chain);
 	pthread_mutex_destroy(&a->settings_lock);
 	pthread_mutex_destroy(&a->control_lock);
 	pthread_mutex_destroy(&a->report_lock);
 	pthread_mutex_destroy(&a->solo_lock);
+	pthread_mutex_destroy(&a->live_lock);
 	free(a);
 }

@@ -501,8 +501,6 @@ struct listing {
 static int list_one(void *ctx, const struct ll_store_client *c)
 {
 	struct listing *l = ctx;
-	if (l->after && memcmp(c->id, l->after, 32) <= 0)
-		return 0;
 	if (l->left == 0) {
 		l->more = true;
 		return 1;
@@ -535,7 +533,8 @@ static int cmd_clients_list(void *arg, const struct ll_admin_request *req, json_
 		return -EINVAL;
 	}
 	l.left = count;
-	rc = ll_store_client_list(ll_chain_store(ll_appliance_chain(arg)), list_one, &l);
+	rc = ll_store_client_list_after(ll_chain_store(ll_appliance_chain(arg)), l.after, list_one,
+					&l);
 	if (rc < 0) {
 		json_decref(l.list);
 		snprintf(err, err_len, "list: %s", ll_strerror(rc));

@@ -164,6 +164,10 @@ int ll_store_client_del(ll_store_t *s, const uint8_t id[32]);
 int ll_store_client_list(ll_store_t *s, int (*fn)(void *ctx, const struct ll_store_client *c),
 			 void *ctx);
 
+/* ll_store_client_list_after - the same, from the first id after `after` (32 bytes; NULL: all). */
+int ll_store_client_list_after(ll_store_t *s, const uint8_t *after,
+			       int (*fn)(void *ctx, const struct ll_store_client *c), void *ctx);
+
 /*
  * ll_store_client_state - copies id's state as the last committed block left
  * it into out (room for cap); *len its size. -ENOENT when it has none yet.

@@ -122,8 +122,17 @@ int ll_store_client_del(ll_store_t *s, const uint8_t id[32])
 int ll_store_client_list(ll_store_t *s, int (*fn)(void *ctx, const struct ll_store_client *c),
 			 void *ctx)
 {
-	uint8_t first[1] = { 'c' };
-	MDB_val k = { .mv_size = 1, .mv_data = first }, v;
+	return ll_store_client_list_after(s, NULL, fn, ctx);
+}
+
+int ll_store_client_list_after(ll_store_t *s, const uint8_t *after,
+			       int (*fn)(void *ctx, const struct ll_store_client *c), void *ctx)
+{
+	/* a cursor placed at 'c' || after: a page costs its own entries, not the ones before */
+	uint8_t first[KEY_BYTES] = { 'c' };
+	if (after)
+		memcpy(first + 1, after, 32);
+	MDB_val k = { .mv_size = after ? KEY_BYTES : 1, .mv_data = first }, v;
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	int rc;
@@ -142,6 +151,9 @@ int ll_store_client_list(ll_store_t *s, int (*fn)(void *ctx, const struct ll_sto
 		struct ll_store_client c;
 		if (((const uint8_t *)k.mv_data)[0] != 'c')
 			break;
+		if (after && k.mv_size == KEY_BYTES && memcmp((const uint8_t *)k.mv_data + 1, after,
+							      32) == 0)
+			continue;
 		if ((out = decode_client(s, &k, &v, &c)) == 0)
 			out = fn(ctx, &c);
 	}

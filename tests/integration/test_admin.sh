@@ -89,6 +89,7 @@ ip netns exec "$app" "$bin/ledgerlined" -l 0-1 --no-huge -m 256 --no-pci \
 	--admin-socket "$sock" --audit-log "$work/audit.log" --metrics-listen "$metrics" \
 	--admin-tcp "$tcp" --token-file "$work/token" \
 	--set admin.max_request_bytes=4096 --set "admin.max_connections=$max_conn" \
+	--max-clients 3 \
 	>>"$work/daemon.log" 2>&1 &
 daemon=$!
 for _ in $(seq 200); do
@@ -231,7 +232,8 @@ check "clients add --scheme ed25519 --key (at runtime)" code 0 ctl clients add -
 late_id=$(sed -n 's/^id: //p' "$work/out")
 check "clients list has it" bash -c \
 	"'$bin/ledgerctl' -s '$sock' clients list | grep -q '^$late_id  ed25519  no'"
-send late --count 100 --records 2 --receipt --rate 1000 --receipts-out "$work/r3" >"$work/send"
+send late --count 100 --records 2 --receipt --rate 1000 --receipts-out "$work/r3" \
+	--nonce-start 1000 >"$work/send"
 check "the client added at runtime sends and is committed" \
 	grep -q "records_receipted 200 missing 0" "$work/send"
 check "clients remove" bash -c "'$bin/ledgerctl' -s '$sock' clients remove $late_id | grep -qx 'removed: $late_id'"
@@ -239,6 +241,18 @@ u0=$(stats .dropped.unknown_client)
 send late --count 50 --rate 1000 >/dev/null
 check "after remove its frames are dropped as unknown_client" settle .dropped.unknown_client $((u0 + 50))
 check "clients remove of one not there: exit 1" code 1 ctl clients remove "$late_id"
+# registered again, it keeps its replay window; ids count once against max_clients (3)
+check "registered again" code 0 ctl clients add --scheme ed25519 --key "$pub"
+r0=$(stats .dropped.replay)
+send late --count 100 --records 2 --rate 1000 --nonce-start 1000 >/dev/null
+check "what it sent before its removal is a replay" settle .dropped.replay $((r0 + 100))
+check "removed and registered again, still one id of max_clients 3" bash -c \
+	"'$bin/ledgerctl' -s '$sock' clients remove $late_id >/dev/null &&
+	 '$bin/ledgerctl' -s '$sock' clients add --scheme ed25519 --key $pub --rate 5000 >/dev/null"
+"$bin/txgen" keygen --keys "$work/fourth" --clients 1 >/dev/null
+check "a fourth id: refused, max_clients 3 (exit 1)" code 1 ctl clients add --scheme ed25519 \
+	--key "$(awk '{ print $3 }' "$work/fourth")"
+check "and it says so" grep -q 'no room: dataplane.max_clients (3)' "$work/err"
 check "clients add with a bad scheme, a short key, scheme none untrusted: exit 2 each" bash -c "
 	'$bin/ledgerctl' -s '$sock' clients add --scheme rsa --key $pub; [[ \$? -eq 2 ]] &&
 	'$bin/ledgerctl' -s '$sock' clients add --scheme ed25519 --key abcd; [[ \$? -eq 2 ]] &&
@@ -391,8 +405,9 @@ check "  the refused config.set, with its error" \
 	test "$(audit '.request.cmd == "config.set" and (.ok | not) and (.error | test("block.max_records"))')" -eq 1
 check "  pause, resume, shutdown" test "$(audit '.request.cmd | IN("pause","resume","shutdown")')" -eq 3
 check "  snapshot (twice ok, once refused)" test "$(audit '.request.cmd == "snapshot"')" -eq 3
-check "  clients.add and clients.remove (one refused)" \
-	test "$(audit '.request.cmd | IN("clients.add","clients.remove")')" -eq 3
+check "  clients.add and clients.remove (two refused)" \
+	test "$(audit '.request.cmd | IN("clients.add","clients.remove")')" -eq 7 -a \
+	"$(audit '(.request.cmd | IN("clients.add","clients.remove")) and (.ok | not)')" -eq 2
 check "  the one over TCP says so" \
 	test "$(audit '(.who | startswith("tcp 127.0.0.1:")) and .request.key == "stats.interval_ms"')" -eq 1
 

@@ -594,6 +594,159 @@ static void test_open_refuses_live_socket_and_replaces_stale(void **state)
 	assert_int_equal(ll_admin_open(&bad, &second), -EINVAL);	/* TCP without a token */
 }
 
+/* Before its token a TCP client is answered nothing but about the token: garbage
+ * closes it (counted toward the throttle), and dribbling bytes does not keep it
+ * past the deadline. TCP gets half the slots, so the Unix socket stays open. */
+static void test_tcp_before_the_token(void **state)
+{
+	struct rig *r = *state;
+	ll_admin_close(r->admin);
+	assert_int_equal(rig_open(r, 8, 400, true), 0);
+
+	int fd = connect_tcp(r->tcp);
+	json_t *reply = ask(fd, "not json\n");
+	assert_non_null(strstr(error_of(reply), "authenticate first"));
+	assert_true(json_is_true(json_object_get(reply, "closed")));
+	json_decref(reply);
+	assert_true(closed_by_server(fd));
+	close(fd);
+	assert_int_equal(stats_of(r).auth_failed, 1);
+
+	/* a byte every 100 ms, never a line: closed at the deadline all the same */
+	fd = connect_tcp(r->tcp);
+	uint64_t start = now_ms();
+	for (int k = 0; k < 20; k++) {
+		if (send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+			break;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 100) == 1)
+			break;
+	}
+	reply = read_reply(fd);
+	assert_non_null(strstr(error_of(reply), "no token in time"));
+	assert_true(now_ms() - start < 1500);
+	json_decref(reply);
+	close(fd);
+
+	/* four TCP slots of eight: the fifth TCP client is refused, Unix still served */
+	int held[4];
+	for (int k = 0; k < 4; k++) {
+		held[k] = connect_tcp(r->tcp);
+		reply = ask(held[k], "{\"cmd\":\"auth\",\"token\":\"correct horse battery staple\"}\n");
+		assert_true(json_is_true(json_object_get(reply, "ok")));
+		json_decref(reply);
+	}
+	fd = connect_tcp(r->tcp);
+	reply = read_reply(fd);
+	assert_non_null(strstr(error_of(reply), "too many admin connections (4)"));
+	json_decref(reply);
+	close(fd);
+	fd = connect_unix(r->socket);
+	reply = ask(fd, "{\"cmd\":\"echo\"}\n");
+	assert_true(json_is_true(json_object_get(reply, "ok")));
+	json_decref(reply);
+	close(fd);
+	for (int k = 0; k < 4; k++)
+		close(held[k]);
+}
+
+/* Connections opened before a burst of wrong tokens get no more guesses than new ones. */
+static void test_throttle_holds_for_open_connections(void **state)
+{
+	struct rig *r = *state;
+	ll_admin_close(r->admin);
+	assert_int_equal(rig_open(r, 16, 5000, true), 0);
+	int fds[8];
+	for (int k = 0; k < 8; k++)
+		fds[k] = connect_tcp(r->tcp);
+	usleep(100 * 1000);
+	int failed = 0, throttled = 0;
+	for (int k = 0; k < 8; k++) {
+		json_t *reply = ask(fds[k], "{\"cmd\":\"auth\",\"token\":\"guess\"}\n");
+		const char *e = error_of(reply);
+		failed += !strcmp(e, "auth failed");
+		throttled += strstr(e, "too many failed authentications") != NULL;
+		json_decref(reply);
+		close(fds[k]);
+	}
+	assert_int_equal(failed, 5);
+	assert_int_equal(throttled, 3);
+}
+
+/* A client that never reads its replies is closed once they stop draining. */
+static void test_client_that_does_not_read_is_closed(void **state)
+{
+	struct rig *r = *state;
+	ll_admin_set_idle_timeout(r->admin, 300);
+	int fd = connect_unix(r->socket);
+	char line[1100];
+	int n = snprintf(line, sizeof line, "{\"cmd\":\"echo\",\"text\":\"%0*d\"}\n", 1000, 0);
+	/* 4 MB of replies, none read; the sends stop when the server stops reading */
+	for (int k = 0; k < 4000; k++) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		if (poll(&p, 1, 2000) != 1 || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+	}
+	for (int tries = 0; stats_of(r).slow_reader == 0 && tries < 300; tries++)
+		usleep(10000);
+	assert_int_equal(stats_of(r).slow_reader, 1);
+	assert_int_equal(stats_of(r).open, 0);
+	close(fd);
+}
+
+/* An error that quotes a client's bytes cut mid-character still gets its reply. */
+static void test_error_text_that_is_not_utf8_is_answered(void **state)
+{
+	struct rig *r = *state;
+	int fd = connect_unix(r->socket);
+	char req[256] = "{\"cmd\":\"";
+	for (int k = 0; k < 40; k++)
+		strcat(req, "\xc3\xa9");	/* e-acute: the 64-byte quote cuts one in half */
+	strcat(req, "\"}\n{\"cmd\":\"count\",\"n\":3}\n");
+	send_text(fd, req);
+	json_t *reply = read_reply(fd);
+	assert_non_null(strstr(error_of(reply), "unknown command"));
+	json_decref(reply);
+	reply = read_reply(fd);
+	assert_int_equal(json_integer_value(json_object_get(reply, "n")), 3);
+	json_decref(reply);
+	close(fd);
+}
+
+/* A changing command refused for its argument names is audited like any refusal. */
+static void test_audit_has_refused_arguments(void **state)
+{
+	struct rig *r = *state;
+	int fd = connect_unix(r->socket);
+	json_decref(ask(fd, "{\"cmd\":\"count\",\"n\":1,\"bogus\":2}\n"));
+	close(fd);
+	char line[1024];
+	FILE *f = fopen(r->audit, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_non_null(strstr(line, "\"bogus\":2"));
+	assert_non_null(strstr(line, "\"ok\":false"));
+	assert_non_null(strstr(line, "unknown argument 'bogus' for count"));
+}
+
+/* A file that is not a socket at admin.socket (a typo) is not deleted. */
+static void test_open_leaves_a_file_that_is_not_a_socket(void **state)
+{
+	struct rig *r = *state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/precious", r->dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("keep me\n", f);
+	fclose(f);
+	ll_admin_t *other;
+	struct ll_admin_cfg cfg = { .socket_path = path, .socket_mode = 0600,
+				    .max_connections = 1, .max_request_bytes = 64 };
+	assert_int_equal(ll_admin_open(&cfg, &other), -EEXIST);
+	assert_int_equal(access(path, R_OK), 0);
+}
+
 static void test_parse_request_is_strict(void **state)
 {
 	(void)state;
@@ -632,6 +785,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_log_has_changing_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_needs_the_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_live_socket_and_replaces_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_before_the_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_holds_for_open_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_that_does_not_read_is_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_text_that_is_not_utf8_is_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_has_refused_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_leaves_a_file_that_is_not_a_socket, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ll_admin", tests, NULL, NULL);
 }

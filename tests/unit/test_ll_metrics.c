@@ -144,6 +144,43 @@ static void test_other_paths_and_methods_are_refused(void **state)
 	assert_int_equal(status_of(resp), 200);
 }
 
+/* Slow clients from one address cannot take every connection: with 40 of them
+ * open and idle (more than the 32 a server once took in all), /healthz still
+ * answers another address (past its cap, that address's new ones are refused). */
+static void test_slow_clients_do_not_blind_health(void **state)
+{
+	struct rig *r = *state;
+	int held[40], n = 0;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)r->port) };
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	for (; n < 40; n++) {
+		held[n] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(held[n], (struct sockaddr *)&sin, sizeof sin), 0);
+		(void)!send(held[n], "GET /metr", 9, MSG_NOSIGNAL);	/* and nothing more */
+	}
+	usleep(200 * 1000);	/* all accepted (or refused) by now */
+	/* another loopback address is another client */
+	struct sockaddr_in other = sin;
+	inet_pton(AF_INET, "127.0.0.2", &other.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.2", &src.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	const char *req = "GET /healthz HTTP/1.0\r\n\r\n";
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	char buf[512];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 3000), 1);
+	ssize_t got = recv(fd, buf, sizeof buf - 1, 0);
+	assert_true(got > 0);
+	buf[got] = '\0';
+	assert_int_equal(status_of(buf), 200);
+	close(fd);
+	for (int k = 0; k < n; k++)
+		close(held[k]);
+}
+
 static void test_open_refuses_bad_and_busy_addresses(void **state)
 {
 	struct rig *r = *state;
@@ -167,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_are_served_fresh),
 		cmocka_unit_test(test_healthz_says_why),
 		cmocka_unit_test(test_other_paths_and_methods_are_refused),
+		cmocka_unit_test(test_slow_clients_do_not_blind_health),
 		cmocka_unit_test(test_open_refuses_bad_and_busy_addresses),
 	};
 	return cmocka_run_group_tests_name("ll_metrics", tests, setup, teardown);

@@ -959,6 +959,17 @@ static void test_clients_register_list_remove(void **state)
 	int calls = 0;
 	assert_int_equal(ll_store_client_list(s, stop_at_first, &calls), 7);
 	assert_int_equal(calls, 1);
+	/* a page from an id on: only the ids after it (0x10 < 0x20 < 0x30 lead each id) */
+	uint8_t after[32];
+	memset(after, 0x20, 32);
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(ll_store_client_list_after(s, after, count_client, seen), 0);
+	assert_int_equal(seen[0x10] + seen[0x20], 0);
+	assert_int_equal(seen[0x30], 1);
+	after[31] = 0x1f;	/* just below the 0x20 id: it comes first */
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(ll_store_client_list_after(s, after, count_client, seen), 0);
+	assert_int_equal(seen[0x10] + seen[0x20] + seen[0x30], 2);
 
 	assert_int_equal(ll_store_client_del(s, c.id), 0);
 	assert_int_equal(ll_store_client_get(s, c.id, &got), -ENOENT);
