@@ -47,8 +47,8 @@ static enum ll_wire_verdict parse_record(const uint8_t *p, size_t left, struct l
 	if (left < 4)
 		return LL_WIRE_BAD_LENGTH;
 	r->len = ll_get_le16(p);
-	r->scheme = p[2];
-	r->flags = p[3];
+	r->scheme = p[LL_WIRE_RECORD_SCHEME_AT];
+	r->flags = p[LL_WIRE_RECORD_FLAGS_AT];
 	int sig = ll_wire_sig_bytes(r->scheme);
 	if (sig < 0)
 		return LL_WIRE_UNKNOWN_SCHEME;
@@ -57,8 +57,8 @@ static enum ll_wire_verdict parse_record(const uint8_t *p, size_t left, struct l
 	if (r->flags & ~LL_WIRE_FLAG_RECEIPT)
 		return LL_WIRE_BAD_FLAGS;
 	r->bytes = p;
-	r->nonce = ll_get_le64(p + 4);
-	r->client = p + 12;
+	r->nonce = ll_get_le64(p + LL_WIRE_RECORD_NONCE_AT);
+	r->client = p + LL_WIRE_RECORD_CLIENT_AT;
 	r->payload = p + LL_WIRE_RECORD_HEADER_BYTES;
 	r->payload_len = (uint16_t)(r->len - LL_WIRE_RECORD_HEADER_BYTES - sig);
 	r->sig = sig ? p + r->len - sig : NULL;

@@ -11,7 +11,11 @@
 #define LL_WIRE_VERSION		1
 #define LL_WIRE_HEADER_BYTES	8	/* u16 magic, u8 version, u8 count, u32 chain id */
 #define LL_WIRE_MAX_RECORDS	64
-/* u16 len, u8 scheme, u8 flags, u64 nonce, u8 client[32] */
+/* u16 len, u8 scheme, u8 flags, u64 nonce, u8 client[32]: where each starts */
+#define LL_WIRE_RECORD_SCHEME_AT 2
+#define LL_WIRE_RECORD_FLAGS_AT	3
+#define LL_WIRE_RECORD_NONCE_AT	4
+#define LL_WIRE_RECORD_CLIENT_AT 12
 #define LL_WIRE_RECORD_HEADER_BYTES 44
 #define LL_WIRE_SIG_BYTES	64
 #define LL_WIRE_CLIENT_BYTES	32

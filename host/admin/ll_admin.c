@@ -35,6 +35,7 @@
 #include <sys/un.h>
 
 #include "ll_log.h"
+#include "ll_net.h"
 #include "ll_time.h"
 
 #define TAG_UNIX UINT64_MAX
@@ -962,27 +963,11 @@ static int listen_unix(ll_admin_t *a)
 
 static int listen_tcp(ll_admin_t *a)
 {
-	char host[64];
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	const char *colon = strrchr(a->cfg.tcp_listen, ':');
-	if (!colon || (size_t)(colon - a->cfg.tcp_listen) >= sizeof host)
-		return -EINVAL;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - a->cfg.tcp_listen), a->cfg.tcp_listen);
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -EINVAL;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, SOMAXCONN) < 0) {
-		int rc = -errno;
-		LL_ERROR("admin", "TCP %s: %s", a->cfg.tcp_listen, strerror(errno));
-		close(fd);
-		return rc;
-	}
-	a->tcp_fd = fd;
-	return 0;
+	int rc = ll_net_listen_tcp(a->cfg.tcp_listen, SOMAXCONN, &a->tcp_fd);
+	if (rc < 0)
+		LL_ERROR("admin", "TCP %s: %s", a->cfg.tcp_listen,
+			 rc == -EINVAL ? "want a.b.c.d:port" : strerror(-rc));
+	return rc;
 }
 
 /* Room for max_connections descriptors beside the process's others: the soft

@@ -8,12 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "ll_log.h"
+#include "ll_net.h"
 
 /* Room for many scrapers and probes; one address may not take it all (a slow
  * client holding connections would otherwise blind /healthz). */
@@ -84,30 +82,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /healthz\n");
 }
 
-static int bind_listen(const char *listen_at, int *out)
-{
-	char host[64];
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	const char *colon = strrchr(listen_at, ':');
-	if (!colon || (size_t)(colon - listen_at) >= sizeof host)
-		return -EINVAL;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - listen_at), listen_at);
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1 || sin.sin_port == 0)
-		return -EINVAL;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, 64) < 0) {
-		int rc = -errno;
-		close(fd);
-		return rc;
-	}
-	*out = fd;
-	return 0;
-}
-
 int ll_metrics_open(const struct ll_metrics_cfg *cfg, ll_metrics_t **out)
 {
 	if (!cfg || !out || !cfg->listen || !cfg->metrics || !cfg->health)
@@ -116,7 +90,7 @@ int ll_metrics_open(const struct ll_metrics_cfg *cfg, ll_metrics_t **out)
 	if (!m)
 		return -ENOMEM;
 	m->cfg = *cfg;
-	int rc = bind_listen(cfg->listen, &m->fd);
+	int rc = ll_net_listen_tcp(cfg->listen, 64, &m->fd);
 	if (rc < 0) {
 		LL_ERROR("metrics", "listen on %s: %s", cfg->listen,
 			 rc == -EINVAL ? "want a.b.c.d:port" : strerror(-rc));

@@ -150,7 +150,8 @@ static double ingest_rate(struct ingest *g, double seconds)
 			uint8_t *frame = rte_pktmbuf_mtod(burst[i], uint8_t *) + LL_DP_UDP_HEADERS_BYTES;
 			for (int r = 0; r < RECORDS; r++) {
 				uint64_t nonce = ++g->nonce;
-				memcpy(frame + LL_WIRE_HEADER_BYTES + r * RECORD_BYTES + 4, &nonce, 8);
+				memcpy(frame + LL_WIRE_HEADER_BYTES + r * RECORD_BYTES +
+				       LL_WIRE_RECORD_NONCE_AT, &nonce, 8);
 			}
 		}
 		ll_dp_rx_burst(&g->rx, burst, n, now);

@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <ini.h>
 
 #include "ll_err.h"
+#include "ll_net.h"
 
 #define MAX_LINE 4096
 
@@ -93,18 +94,8 @@ static bool parse_bool(const char *s, bool *out)
 /* a.b.c.d:port with a port from 1 to 65535, or the empty string. */
 static bool valid_address(const char *s)
 {
-	char host[INET_ADDRSTRLEN];
-	struct in_addr addr;
-	uint64_t port;
-	const char *colon = strrchr(s, ':');
-	if (!*s)
-		return true;
-	if (!colon || (size_t)(colon - s) >= sizeof host)
-		return false;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	return inet_pton(AF_INET, host, &addr) == 1 && parse_uint(colon + 1, &port) && port >= 1 &&
-	       port <= 65535;
+	struct sockaddr_in sin;
+	return !*s || ll_net_parse_ipv4(s, &sin) == 0;
 }
 
 static void store_uint(void *at, size_t size, uint64_t v)

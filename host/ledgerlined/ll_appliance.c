@@ -60,8 +60,6 @@
 #define RECEIPT_RING 4096
 /* a receipt datagram fits a 1,500-byte MTU: 4 + 32 * 45 + 28 bytes of IPv4/UDP */
 #define RECEIPT_MAX_ENTRIES 32
-#define RECORD_NONCE_AT 4
-#define RECORD_CLIENT_AT 12
 #define CONTROL_RING 64
 /* a component that shows no progress for this long is not live (/healthz) */
 #define LIVE_NS 2000000000ull
@@ -272,13 +270,12 @@ static int on_block_states(void *arg, const uint32_t *offsets, const uint8_t *da
 {
 	ll_appliance_t *a = arg;
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *rec = data + offsets[i];
-		uint64_t nonce = ll_get_le(rec + RECORD_NONCE_AT, 8);
-		int rc = ll_replay_book_stage(a->commit_book, rec + RECORD_CLIENT_AT, nonce);
+		const uint8_t *rec = data + offsets[i], *client = rec + LL_WIRE_RECORD_CLIENT_AT;
+		uint64_t nonce = ll_get_le(rec + LL_WIRE_RECORD_NONCE_AT, 8);
+		int rc = ll_replay_book_stage(a->commit_book, client, nonce);
 		/* a client registered while running: its window joins the book now */
-		if (rc == -ENOENT &&
-		    (rc = book_add_from_store(a, a->commit_book, rec + RECORD_CLIENT_AT)) == 0)
-			rc = ll_replay_book_stage(a->commit_book, rec + RECORD_CLIENT_AT, nonce);
+		if (rc == -ENOENT && (rc = book_add_from_store(a, a->commit_book, client)) == 0)
+			rc = ll_replay_book_stage(a->commit_book, client, nonce);
 		if (rc == -ENOSPC)
 			return rc;
 	}
@@ -534,7 +531,8 @@ void ll_appliance_report(ll_appliance_t *a, struct ll_report *r)
 	r->chain_id = a->cfg.chain_id;
 	r->hash = ll_settings_hash_alg(&a->cfg) == LL_HASH_SM3 ? "sm3" : "sha256";
 	struct ll_block_header tip = { 0 };
-	if (ll_chain_tip(a->chain, &tip) == 0) {
+	bool tip_readable = ll_chain_tip(a->chain, &tip) == 0;	/* also a sign the store lives */
+	if (tip_readable) {
 		r->height = tip.height;
 		ll_block_hash(&tip, r->tip_hash);
 	}
@@ -601,9 +599,9 @@ void ll_appliance_report(ll_appliance_t *a, struct ll_report *r)
 	for (unsigned i = 0; i < a->rx_count; i++)
 		r->live_ingest &= r->mono_ns - a->rx_alive_ns[i] < LIVE_NS;
 	r->live_consensus = r->mono_ns - a->order_alive_ns < LIVE_NS && !a->stopping;
-	r->live_store = !r->solo.stalled && r->mono_ns - a->store_failed_ns >= STORE_FAILURE_NS;
+	r->live_store = tip_readable && !r->solo.stalled &&
+			r->mono_ns - a->store_failed_ns >= STORE_FAILURE_NS;
 	pthread_mutex_unlock(&a->live_lock);
-	r->live_store &= ll_chain_tip(a->chain, &tip) == 0;
 }
 
 bool ll_appliance_health(ll_appliance_t *a, char *why, size_t why_len)
@@ -664,6 +662,11 @@ static void maybe_write_stats(ll_appliance_t *a, bool now)
 ll_chain_t *ll_appliance_chain(ll_appliance_t *a)
 {
 	return a->chain;
+}
+
+void ll_appliance_accel_info(ll_appliance_t *a, struct ll_accel_info *out)
+{
+	ll_accel_info(a->accel, out);
 }
 
 void ll_appliance_settings(ll_appliance_t *a, struct ll_settings *out)

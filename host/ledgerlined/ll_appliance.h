@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ll_accel_info;
 struct ll_report;
 struct ll_settings;
 struct ll_store_client;
@@ -51,6 +52,8 @@ void ll_appliance_report(ll_appliance_t *a, struct ll_report *out);
 bool ll_appliance_health(ll_appliance_t *a, char *why, size_t why_len);
 ll_chain_t *ll_appliance_chain(ll_appliance_t *a);
 void ll_appliance_settings(ll_appliance_t *a, struct ll_settings *out);
+/* ll_appliance_accel_info - the accelerator's ll_accel_info. */
+void ll_appliance_accel_info(ll_appliance_t *a, struct ll_accel_info *out);
 
 /*
  * ll_appliance_pause - paused, the RX lcores stop taking packets off the port

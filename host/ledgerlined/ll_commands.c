@@ -123,13 +123,12 @@ static int cmd_accel_info(void *arg, const struct ll_admin_request *req, json_t 
 			  char *err, size_t err_len)
 {
 	(void)req, (void)err, (void)err_len;
-	struct ll_report *r = report_of(arg);
-	json_t *o = r ? ll_report_json(r) : NULL;
-	free(r);
+	struct ll_accel_info info;
+	ll_appliance_accel_info(arg, &info);
+	json_t *o = ll_report_accel_json(&info);
 	if (!o)
 		return -ENOMEM;
-	json_object_set(reply, "accel", json_object_get(o, "accel"));
-	json_decref(o);
+	json_object_set_new(reply, "accel", o);
 	return 0;
 }
 
@@ -334,13 +333,11 @@ static int cmd_block_get(void *arg, const struct ll_admin_request *req, json_t *
 		/* each txid is its record's leaf hash, H(0x00 || record) */
 		for (uint64_t i = from; i < b.n && i < from + count; i++) {
 			const uint8_t *rec;
-			uint32_t len;
+			uint32_t offsets[2] = { 0 };
 			uint8_t leaf[D];
-			uint32_t offsets[2];
-			ll_block_body_record(&b, (uint32_t)i, &rec, &len);
-			offsets[0] = 0, offsets[1] = len;
-			uint8_t root[D];
-			ll_merkle_root_records(h.hash_alg, offsets, 1, rec, leaf, root);
+			ll_block_body_record(&b, (uint32_t)i, &rec, &offsets[1]);
+			ll_hash_leaves((enum ll_hash_alg)h.hash_alg, LL_HASH_IMPL_AUTO, offsets, 1, rec,
+				       leaf);
 			json_array_append_new(list, hex(leaf, D));
 		}
 		free(body);
@@ -370,10 +367,13 @@ static int cmd_tx_get(void *arg, const struct ll_admin_request *req, json_t *rep
 	json_object_set_new(reply, "record_len", u64(tx.record_len));
 	if (tx.record_len >= LL_WIRE_RECORD_HEADER_BYTES) {
 		/* the record's header, as the wire format lays it out */
-		json_object_set_new(reply, "scheme", json_string(scheme_name(tx.record[2])));
-		json_object_set_new(reply, "flags", u64(tx.record[3]));
-		json_object_set_new(reply, "nonce", u64(ll_get_le64(tx.record + 4)));
-		json_object_set_new(reply, "client", hex(tx.record + 12, LL_WIRE_CLIENT_BYTES));
+		const uint8_t *rec = tx.record;
+		json_object_set_new(reply, "scheme",
+				    json_string(scheme_name(rec[LL_WIRE_RECORD_SCHEME_AT])));
+		json_object_set_new(reply, "flags", u64(rec[LL_WIRE_RECORD_FLAGS_AT]));
+		json_object_set_new(reply, "nonce", u64(ll_get_le64(rec + LL_WIRE_RECORD_NONCE_AT)));
+		json_object_set_new(reply, "client",
+				    hex(rec + LL_WIRE_RECORD_CLIENT_AT, LL_WIRE_CLIENT_BYTES));
 	}
 	json_object_set_new(reply, "record", hex(tx.record, tx.record_len));
 	free(tx.record);

@@ -119,6 +119,18 @@ static json_t *admin_json(const struct ll_admin_stats *s)
 			 u64(s->audit_errors));
 }
 
+json_t *ll_report_accel_json(const struct ll_accel_info *a)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "backend", a->backend, "requested", a->requested, "device", a->device,
+			 "reason", a->reason, "in_service", a->in_service, "clock_mhz",
+			 (json_int_t)a->clock_mhz, "jobs_in_flight", (json_int_t)a->jobs_in_flight,
+			 "max_jobs_in_flight", (json_int_t)a->max_jobs_in_flight, "jobs",
+			 u64(a->jobs), "records", u64(a->records), "checks", u64(a->checks),
+			 "mismatches", u64(a->mismatches), "device_errors", u64(a->device_errors),
+			 "cpu_jobs", u64(a->cpu_jobs));
+}
+
 json_t *ll_report_json(const struct ll_report *r)
 {
 	json_t *lcores, *dropped;
@@ -127,7 +139,6 @@ json_t *ll_report_json(const struct ll_report *r)
 	for (unsigned i = 0; i < r->rx_count; i++)
 		ring_used += r->rx[i].ring_used, ring_capacity += r->rx[i].ring_capacity;
 	const struct ll_solo_stats *s = &r->solo;
-	const struct ll_accel_info *a = &r->accel;
 	json_t *o = json_pack(
 		"{s:o, s:s, s:o, s:o, s:{s:I, s:s, s:o}, s:o, s:o, s:o, s:o, s:o,"
 		" s:{s:o, s:o, s:o, s:o, s:o, s:I, s:I},"
@@ -167,14 +178,7 @@ json_t *ll_report_json(const struct ll_report *r)
 			json_object_set_new(x, r->xdp_name[c], u64(r->xdp[c]));
 		json_object_set_new(o, "xdp", x);
 	}
-	json_object_set_new(o, "accel", json_pack(
-		"{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"backend", a->backend, "requested", a->requested, "device", a->device, "reason",
-		a->reason, "in_service", a->in_service, "clock_mhz", (json_int_t)a->clock_mhz,
-		"jobs_in_flight", (json_int_t)a->jobs_in_flight, "max_jobs_in_flight",
-		(json_int_t)a->max_jobs_in_flight, "jobs", u64(a->jobs), "records", u64(a->records),
-		"checks", u64(a->checks), "mismatches", u64(a->mismatches), "device_errors",
-		u64(a->device_errors), "cpu_jobs", u64(a->cpu_jobs)));
+	json_object_set_new(o, "accel", ll_report_accel_json(&r->accel));
 	json_object_set_new(o, "mbufs_free", json_pack("{s:I, s:I}", "rx",
 						       (json_int_t)r->mbufs_free_rx, "tx",
 						       (json_int_t)r->mbufs_free_tx));

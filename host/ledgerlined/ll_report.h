@@ -90,6 +90,9 @@ uint64_t ll_report_latency_quantile(const struct ll_report_latency *l, double q)
  */
 struct json_t *ll_report_json(const struct ll_report *r);
 
+/* ll_report_accel_json - the accelerator's part of ll_report_json (accel.info's reply). */
+struct json_t *ll_report_accel_json(const struct ll_accel_info *a);
+
 /*
  * ll_report_prometheus - the report in the Prometheus text exposition format
  * (version 0.0.4), every family with HELP and TYPE, to f.

@@ -203,6 +203,17 @@ static json_t *ask(int fd, const char *request)
 	return read_reply(fd);
 }
 
+/* A TCP connection that gave the rig's token and was let in. */
+static int connect_tcp_authed(const struct rig *r)
+{
+	int fd = connect_tcp(r->tcp);
+	json_t *reply = ask(fd, "{\"cmd\":\"auth\",\"token\":\"correct horse battery staple\"}\n");
+	assert_non_null(reply);
+	assert_true(json_is_true(json_object_get(reply, "ok")));
+	json_decref(reply);
+	return fd;
+}
+
 /* The reply's error text, which must be a failure. */
 static const char *error_of(json_t *reply)
 {
@@ -520,10 +531,7 @@ static void test_tcp_needs_the_token(void **state)
 	assert_true(closed_by_server(fd));
 	close(fd);
 
-	fd = connect_tcp(r->tcp);
-	reply = ask(fd, "{\"cmd\":\"auth\",\"token\":\"correct horse battery staple\"}\n");
-	assert_true(json_is_true(json_object_get(reply, "ok")));
-	json_decref(reply);
+	fd = connect_tcp_authed(r);
 	reply = ask(fd, "{\"cmd\":\"echo\",\"text\":\"in\"}\n");
 	assert_string_equal(json_string_value(json_object_get(reply, "text")), "in");
 	assert_int_equal(strncmp(json_string_value(json_object_get(reply, "who")), "tcp 127.0.0.1:",
@@ -556,11 +564,7 @@ static void test_tcp_needs_the_token(void **state)
 	assert_int_equal(s.auth_failed, 5);
 	assert_int_equal(s.auth_throttled, 1);
 	usleep(1100 * 1000);
-	fd = connect_tcp(r->tcp);
-	reply = ask(fd, "{\"cmd\":\"auth\",\"token\":\"correct horse battery staple\"}\n");
-	assert_true(json_is_true(json_object_get(reply, "ok")));
-	json_decref(reply);
-	close(fd);
+	close(connect_tcp_authed(r));
 	/* the Unix socket needs no token */
 	fd = connect_unix(r->socket);
 	reply = ask(fd, "{\"cmd\":\"echo\"}\n");
@@ -630,12 +634,8 @@ static void test_tcp_before_the_token(void **state)
 
 	/* four TCP slots of eight: the fifth TCP client is refused, Unix still served */
 	int held[4];
-	for (int k = 0; k < 4; k++) {
-		held[k] = connect_tcp(r->tcp);
-		reply = ask(held[k], "{\"cmd\":\"auth\",\"token\":\"correct horse battery staple\"}\n");
-		assert_true(json_is_true(json_object_get(reply, "ok")));
-		json_decref(reply);
-	}
+	for (int k = 0; k < 4; k++)
+		held[k] = connect_tcp_authed(r);
 	fd = connect_tcp(r->tcp);
 	reply = read_reply(fd);
 	assert_non_null(strstr(error_of(reply), "too many admin connections (4)"));

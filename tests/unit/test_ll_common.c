@@ -9,11 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include "ll_bytes.h"
 #include "ll_token_bucket.h"
 #include "ll_err.h"
 #include "ll_hex.h"
 #include "ll_log.h"
+#include "ll_net.h"
 #include "ll_time.h"
 
 static void test_log_level_parse_accepts_names_only(void **state)
@@ -212,6 +215,32 @@ static void test_token_bucket_admits_rate_and_burst(void **state)
 	assert_true(ll_token_bucket_take(&b, LL_TOKEN_BUCKET_MAX, UINT64_MAX));
 }
 
+/* The configuration's "a.b.c.d:port", and a listener on it that says when the port is taken. */
+static void test_net_parses_and_listens(void **state)
+{
+	(void)state;
+	struct sockaddr_in sin;
+	assert_int_equal(ll_net_parse_ipv4("10.0.0.1:7401", &sin), 0);
+	assert_int_equal(ntohs(sin.sin_port), 7401);
+	assert_int_equal(ntohl(sin.sin_addr.s_addr), 0x0a000001);
+	const char *bad[] = { "10.0.0.1", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536",
+			      "10.0.0.1:80x", "10.0.0.1:+80", "host:80", ":80", "10.0.0.1:0080080" };
+	for (size_t i = 0; i < LL_ARRAY_LEN(bad); i++)
+		if (ll_net_parse_ipv4(bad[i], &sin) != -EINVAL)
+			fail_msg("%s was taken", bad[i]);
+	assert_int_equal(ll_net_parse_ipv4(NULL, &sin), -EINVAL);
+	int fd = -1, again = -1;
+	char addr[32];
+	for (int attempt = 0; attempt < 20 && fd < 0; attempt++) {
+		snprintf(addr, sizeof addr, "127.0.0.1:%d", 20000 + (getpid() * 11 + attempt * 131) % 30000);
+		ll_net_listen_tcp(addr, 8, &fd);
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(ll_net_listen_tcp(addr, 8, &again), -EADDRINUSE);
+	assert_int_equal(ll_net_listen_tcp("localhost:80", 8, &again), -EINVAL);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_time_mono_moves_forward),
 		cmocka_unit_test(test_hex_round_trips_and_rejects_bad_text),
 		cmocka_unit_test(test_bytes_orders_are_fixed),
+		cmocka_unit_test(test_net_parses_and_listens),
 	};
 	return cmocka_run_group_tests_name("ll_common", tests, NULL, NULL);
 }
